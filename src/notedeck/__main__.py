@@ -1,0 +1,5 @@
+"""`python -m notedeck`."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,112 @@
+"""One build: extract, render, plan identities, write the package and the state file."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import identity
+from .errors import NotedeckError
+from .extract import Extraction, extract_paths
+from .package import BASIC_NAME, write_package
+from .render import card_fields
+from .report import Report, sort_warnings
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build: where to, and the flags of `notedeck build`."""
+
+    out: Path = Path("build")
+    split: bool = False
+    prune: bool = False
+    keep_going: bool = False
+    now: int | None = None  # the build time; tests pin it
+
+
+def package_name(paths: Sequence[Path], configured: str | None) -> str:
+    """`build/<name>.apkg`: the configured name, else the notes folder's (or file's) name."""
+    if configured:
+        return configured
+    first = paths[0] if paths else Path("cards")
+    if first.is_file():
+        return first.stem
+    return first.resolve().name or "notedeck"
+
+
+def build(
+    paths: Sequence[Path],
+    options: BuildOptions | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Report:
+    """Build the notes under `paths` into packages in `options.out`; raise NotedeckError on
+    errors in the notes, before anything is written."""
+    options = options or BuildOptions()
+    extraction = extract_paths(paths, overrides)
+    if extraction.errors and not options.keep_going:
+        raise NotedeckError.from_diagnostics(extraction.errors)
+    return write(paths, extraction, options)
+
+
+def write(paths: Sequence[Path], extraction: Extraction, options: BuildOptions) -> Report:
+    """Write the packages and state for an extraction that had no fatal errors."""
+    cfg = extraction.config
+    out = options.out
+    _prepare_output(out)
+    now = options.now if options.now is not None else int(time.time())
+    rendered = [(card, BASIC_NAME, card_fields(card)) for card in extraction.cards]
+    state, state_warnings = identity.load_state(out)
+    planned, new_state, diagnostics = identity.plan(
+        rendered, state, cfg.namespace, now, prune=options.prune
+    )
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if errors:
+        raise NotedeckError.from_diagnostics(errors)
+    name = package_name(paths, cfg.package)
+    report = Report(
+        warnings=sort_warnings([*extraction.diagnostics, *state_warnings, *diagnostics]),
+        notes_read=len({c.location.path for c in extraction.cards}),
+    )
+    if options.split:
+        groups: dict[str, list[identity.Planned]] = {}
+        for item in planned:
+            groups.setdefault(item.deck.split("::")[0], []).append(item)
+        targets = [(out / f"{_file_safe(top)}.apkg", items) for top, items in groups.items()]
+    else:
+        targets = [(out / f"{_file_safe(name)}.apkg", planned)]
+    try:
+        for path, items in targets:
+            write_package(items, path, now=now)
+            report.packages.append(path)
+        identity.save_state(out, new_state)
+    except OSError as exc:
+        raise NotedeckError(f"{out}: cannot write the package: {exc.strerror or exc}") from None
+    report.planned = planned
+    return report
+
+
+def _prepare_output(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise NotedeckError(
+            f"{out}: cannot create the output folder: {exc.strerror or exc}"
+        ) from None
+    if not out.is_dir():
+        raise NotedeckError(f"{out}: the output path is not a folder")
+    probe = out / ".notedeck-write-test"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise NotedeckError(
+            f"{out}: cannot write to the output folder: {exc.strerror or exc}"
+        ) from None
+
+
+def _file_safe(name: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_. " else "_" for ch in name).strip(" .")
+    return cleaned or "notedeck"

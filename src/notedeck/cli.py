@@ -1,0 +1,154 @@
+"""The `notedeck` command: flags in, a call into the library, the report out."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .build import BuildOptions, build
+from .errors import NotedeckError
+from .extract import Card, Extraction, extract_paths
+from .identity import assign_guids
+
+NOTES = click.argument("notes", nargs=-1, type=click.Path(path_type=Path))
+
+
+def _paths(notes: tuple[Path, ...]) -> list[Path]:
+    return list(notes) or [Path("cards")]
+
+
+def _print_warnings(diagnostics: Any, quiet: bool = False) -> None:
+    if quiet:
+        return
+    for diagnostic in sorted(d for d in diagnostics if d.severity == "warning"):
+        click.echo(str(diagnostic), err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="notedeck")
+def cli() -> None:
+    """Turn Markdown study notes into Anki decks that update in place.
+
+    \b
+    Example:
+      notedeck build cards -o build     # cards/**/*.md -> build/cards.apkg
+    """
+
+
+@cli.command("build")
+@NOTES
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("build"),
+              show_default=True, help="Output folder.")
+@click.option("--split", is_flag=True, help="One package per top-level deck.")
+@click.option("--prune", is_flag=True, help="Drop removed cards instead of keeping tombstones.")
+@click.option("--namespace", help="Identity namespace of the cards' GUIDs.")
+@click.option("--keep-going", is_flag=True, help="Write the notes without errors anyway.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def build_command(
+    notes: tuple[Path, ...], out: Path, split: bool, prune: bool, namespace: str | None,
+    keep_going: bool, as_json: bool, quiet: bool,
+) -> None:
+    """Build .apkg packages from NOTES (default: cards/).
+
+    \b
+    Example:
+      notedeck build cards -o build
+    """
+    options = BuildOptions(out=out, split=split, prune=prune, keep_going=keep_going)
+    report = build(_paths(notes), options, {"namespace": namespace})
+    if as_json:
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+        return
+    _print_warnings(report.warnings, quiet)
+    if not quiet:
+        click.echo(report.summary())
+        for line in report.details():
+            click.echo("  " + line)
+
+
+def _extraction(notes: tuple[Path, ...]) -> Extraction:
+    result = extract_paths(_paths(notes))
+    if result.errors:
+        raise NotedeckError.from_diagnostics(result.errors)
+    return result
+
+
+def card_json(card: Card) -> dict[str, Any]:
+    """A card as `extract --format json` prints it (DESIGN §6)."""
+    return {
+        "term": card.term,
+        "definition": card.definition,
+        "topic": list(card.topic),
+        "tags": list(card.tags),
+        "deck": card.deck,
+        "kind": card.kind,
+        "source": str(card.location),
+        "guid": card.guid,
+    }
+
+
+@cli.command("extract")
+@NOTES
+@click.option("--format", "fmt", type=click.Choice(["json", "table", "tsv"]), default="table",
+              show_default=True)
+def extract_command(notes: tuple[Path, ...], fmt: str) -> None:
+    """Print the cards found in NOTES.
+
+    \b
+    Example:
+      notedeck extract cards --format json
+    """
+    result = _extraction(notes)
+    cards, diagnostics = assign_guids(result.cards, result.config.namespace)
+    _print_warnings([*result.diagnostics, *diagnostics])
+    if fmt == "json":
+        click.echo(json.dumps([card_json(c) for c in cards], ensure_ascii=False, indent=2))
+    elif fmt == "tsv":
+        for card in cards:
+            row = [card.term, card.definition, "::".join(card.topic), card.deck, card.kind,
+                   str(card.location)]
+            click.echo("\t".join(cell.replace("\t", " ").replace("\n", "<br>") for cell in row))
+    else:
+        for card in cards:
+            definition = " ".join(card.definition.split())
+            if len(definition) > 60:
+                definition = definition[:59] + "…"
+            click.echo(f"{card.location}: [{card.kind}] {card.term} → {definition}")
+        click.echo(f"{len(cards)} cards", err=True)
+
+
+@cli.command("check")
+@NOTES
+def check_command(notes: tuple[Path, ...]) -> None:
+    """Explain what became a card and what was skipped, as `path:line: …` lines.
+
+    \b
+    Example:
+      notedeck check cards
+    """
+    result = extract_paths(_paths(notes))
+    for diagnostic in sorted(result.diagnostics):
+        click.echo(str(diagnostic))
+    for decision in sorted(result.decisions, key=lambda d: (d.location, d.verdict)):
+        kind = f" ({decision.kind})" if decision.kind else ""
+        click.echo(f"{decision.location}: {decision.verdict}{kind}: {decision.message}")
+    cards = len(result.cards)
+    skipped = sum(1 for d in result.decisions if d.verdict == "skip")
+    click.echo(f"{cards} cards, {skipped} skipped, {len(result.errors)} errors", err=True)
+    if result.errors:
+        sys.exit(1)
+
+
+def main() -> None:
+    """Entry point of the `notedeck` script."""
+    try:
+        cli.main(prog_name="notedeck", standalone_mode=True)
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        click.echo("interrupted", err=True)
+        sys.exit(130)

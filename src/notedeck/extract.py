@@ -1,0 +1,350 @@
+"""Run the rules over every section of every note: dedupe, topic paths, tags, decks -> Cards."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from . import config as config_module
+from .config import Config
+from .errors import Diagnostic, Location, warning
+from .frontmatter import Note, split
+from .parse import Section, parse
+from .rules import Candidate, Context, Skip, registry
+from .rules.heading import heading_term, is_question, is_topic_heading
+from .rules.lines import is_link_only
+from .rules.question import question_term
+from .sources import NoteFile, find_notes, read_source
+from .terms import clean_term, normalise_term
+
+PRIORITY = {name: rank for rank, name in enumerate(config_module.RULE_NAMES)}
+_SKIP_MARK = re.compile(r"^\s*<!--\s*notedeck:\s*skip\s*-->\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Card:
+    """One term/definition pair, placed in a deck with its topic path and tags."""
+
+    term: str
+    definition: str  # Markdown
+    topic: tuple[str, ...]
+    tags: tuple[str, ...]
+    deck: str
+    kind: str
+    location: Location
+    note_path: str  # below the notes root, with forward slashes: shown on the card
+    reverse: bool = False
+    guid: str = ""
+
+    @property
+    def normalised_term(self) -> str:
+        """The term as compared for duplicates and identity."""
+        return normalise_term(self.term)
+
+    @property
+    def source_label(self) -> str:
+        """File and heading path as the card shows it (no line number: see DESIGN §4)."""
+        return " › ".join((self.note_path, *self.topic))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What became of one place in a note, for `notedeck check`."""
+
+    location: Location
+    verdict: str  # "card", "skip" or "duplicate"
+    message: str
+    kind: str = ""
+
+
+@dataclass
+class Extraction:
+    """Everything extraction found: cards, what was decided where, and warnings or errors."""
+
+    cards: list[Card] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    roots: list[Path] = field(default_factory=list)
+    config: Config = field(default_factory=Config)  # the first notes root's settings
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        """The diagnostics that stop a build."""
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+
+def extract_paths(paths: Sequence[Path], overrides: dict[str, Any] | None = None) -> Extraction:
+    """Read every note below `paths` and extract its cards (see `extract_note`)."""
+    files, found_diagnostics = find_notes(paths)
+    result = Extraction(diagnostics=list(found_diagnostics))
+    result.config = config_module.with_flags(Config(), **(overrides or {}))
+    configs: dict[Path, Config] = {}
+    for note_file in files:
+        base = configs.get(note_file.root)
+        if base is None:
+            settings, _ = config_module.load_config_file(note_file.root)
+            base = config_module.with_flags(config_module.merge(Config(), settings), **(overrides or {}))
+            configs[note_file.root] = base
+            if not result.roots:
+                result.config = base
+            result.roots.append(note_file.root)
+        extract_file(note_file, base, result)
+    return result
+
+
+def extract_file(note_file: NoteFile, base: Config, result: Extraction) -> None:
+    """Extract one file into `result`."""
+    source, diagnostics = read_source(note_file)
+    result.diagnostics.extend(diagnostics)
+    if source is None:
+        return
+    note, diagnostics = split(source)
+    result.diagnostics.extend(diagnostics)
+    if note is None:
+        return
+    included, settings = config_module.note_settings(note.meta)
+    shown = note_file.display
+    if not included:
+        result.decisions.append(
+            Decision(Location(shown, 1), "skip", "the note says notedeck: false")
+        )
+        return
+    if settings:
+        result.diagnostics.extend(config_module.validate(settings, shown, {}, for_note=True))
+    cfg = config_module.merge(base, settings)
+    cards, decisions = extract_note(note, cfg)
+    result.cards.extend(cards)
+    result.decisions.extend(decisions)
+
+
+def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
+    """The cards of one note, deduplicated, with their decisions."""
+    shown = note.source.file.display
+    tree = parse(_blank_skipped(note.body))
+    deck = deck_name(note, cfg)
+    base_tags = front_matter_tags(note.meta)
+    rules = [(name, rule) for name, rule in registry() if cfg.rule_enabled(name)]
+    decisions: list[Decision] = []
+    found: list[tuple[Candidate, tuple[str, ...]]] = []
+    skipped_subtrees: list[Section] = []
+    for parents, section in tree.walk():
+        if any(s in skipped_subtrees for s in parents):
+            continue
+        path = tuple(topic_title(s.title) for s in (*parents, section) if s.level > 0)
+        reason = section_skip_reason(section, cfg)
+        if reason:
+            decisions.append(Decision(Location(shown, section.line), "skip", reason))
+            if reason.startswith("meta section"):
+                skipped_subtrees.append(section)
+                continue
+        ctx = Context(cfg, parents)
+        for _, rule in rules:
+            for finding in rule(section, ctx):
+                if isinstance(finding, Skip):
+                    decisions.append(Decision(Location(shown, finding.line), "skip", finding.reason))
+                else:
+                    found.append((finding, card_topic(finding, section, path)))
+    cards = []
+    for candidate, topic, duplicate_of in _dedupe(found):
+        location = Location(shown, candidate.line)
+        if duplicate_of is not None:
+            decisions.append(
+                Decision(
+                    location,
+                    "duplicate",
+                    f"'{candidate.term}' ({candidate.kind}) already a card at line "
+                    f"{duplicate_of.line} ({duplicate_of.kind})",
+                    candidate.kind,
+                )
+            )
+            continue
+        term = clean_term(candidate.term) if candidate.kind != "explicit" else candidate.term
+        card = Card(
+            term=term,
+            definition=candidate.definition.strip(),
+            topic=topic,
+            tags=topic_tags(base_tags, topic, cfg),
+            deck=deck,
+            kind=candidate.kind,
+            location=location,
+            note_path=str(note.source.file.relative),
+            reverse=candidate.reverse or cfg.reversed and candidate.kind == "explicit",
+        )
+        cards.append(card)
+        first_words = card.definition.replace("\n", " ")[:40]
+        decisions.append(
+            Decision(location, "card", f"{card.term} → {first_words}", candidate.kind)
+        )
+    cards.sort(key=lambda c: c.location)
+    return cards, decisions
+
+
+def _blank_skipped(body: str) -> str:
+    """The body with each section after a `<!-- notedeck: skip -->` line blanked out."""
+    if "notedeck:" not in body:
+        return body
+    lines = body.split("\n")
+    index = 0
+    while index < len(lines):
+        if _SKIP_MARK.match(lines[index]):
+            level = None
+            j = index + 1
+            while j < len(lines):
+                heading = re.match(r"^(#{1,6})\s", lines[j])
+                if heading:
+                    if level is None:
+                        level = len(heading.group(1))
+                    elif len(heading.group(1)) <= level:
+                        break
+                elif level is None and lines[j].strip():
+                    level = 7  # no heading follows: skip up to the next heading
+                lines[j] = ""
+                j += 1
+            index = j
+        else:
+            index += 1
+    return "\n".join(lines)
+
+
+def topic_title(title: str) -> str:
+    """A heading as one step of a topic path: question forms stripped, plain text."""
+    text = question_term(title) if is_question(title) else heading_term(title)
+    return clean_term(text) or clean_term(title) or title.strip()
+
+
+def card_topic(candidate: Candidate, section: Section, path: tuple[str, ...]) -> tuple[str, ...]:
+    """The enclosing headings of a card, without its own heading when that heading is the term.
+
+    A card from a top-level heading has that heading as its topic.
+    """
+    if len(path) > 1 and (
+        candidate.own_heading or normalise_term(path[-1]) == normalise_term(candidate.term)
+    ):
+        return path[:-1]
+    return path
+
+
+def section_skip_reason(section: Section, cfg: Config) -> str:
+    """Why a section gives no card of its own, or '' when it may."""
+    if section.level == 0:
+        return ""
+    title = section.title
+    if cfg.is_meta_section(title):
+        return f"meta section '{title}': about the note, not a term"
+    blocks = [b for b in section.blocks if b.kind != "hr"]
+    if not blocks:
+        if section.children:
+            return f"'{title}' holds only subsections (a container heading)"
+        return f"'{title}' has an empty body"
+    if all(b.kind == "code" for b in blocks):
+        return f"'{title}' holds only code"
+    if all(_is_links(b) for b in blocks):
+        return f"'{title}' holds only links or images"
+    if is_topic_heading(title):
+        return f"'{title}' is a topic heading, not a term (its body may still hold cards)"
+    return ""
+
+
+def _is_links(block: Any) -> bool:
+    if block.kind == "paragraph":
+        return all(is_link_only(line) for line in block.lines if line.strip())
+    if block.kind == "list":
+        return all(is_link_only(item.text.split("\n")[0]) for item in block.items)
+    return False
+
+
+def _dedupe(
+    found: Iterable[tuple[Candidate, tuple[str, ...]]],
+) -> list[tuple[Candidate, tuple[str, ...], Candidate | None]]:
+    """Keep one candidate per (topic, normalised term) and one term per line, by priority."""
+    ranked = sorted(found, key=lambda f: (PRIORITY.get(f[0].kind, 99), f[0].line))
+    kept: dict[tuple[tuple[str, ...], str], Candidate] = {}
+    claimed: dict[int, Candidate] = {}
+    out: list[tuple[Candidate, tuple[str, ...], Candidate | None]] = []
+    for candidate, topic in ranked:
+        key = (tuple(normalise_term(t) for t in topic), normalise_term(candidate.term))
+        if key in kept:
+            out.append((candidate, topic, kept[key]))
+            continue
+        owner = claimed.get(candidate.line)
+        if owner is not None and not candidate.own_heading:
+            out.append((candidate, topic, owner))
+            continue
+        kept[key] = candidate
+        if not candidate.own_heading:
+            for line in range(candidate.line, max(candidate.line, candidate.last_line) + 1):
+                claimed.setdefault(line, candidate)
+        out.append((candidate, topic, None))
+    return out
+
+
+def deck_name(note: Note, cfg: Config) -> str:
+    """The deck a note's cards go to (DESIGN §3): `deck:` > `title:` > file stem, under the
+    folders between the notes root and the note."""
+    relative = note.source.file.relative
+    if cfg.deck_mode == "single":
+        return _deck_part(cfg.deck or cfg.package or note.source.file.root.name or "notedeck")
+    if cfg.deck:
+        own = cfg.deck
+    elif cfg.deck_mode == "title":
+        own = _meta_text(note.meta.get("deck")) or _meta_text(note.meta.get("title")) or relative.stem
+    else:
+        own = relative.stem
+    folders = [_deck_part(p) for p in PurePosixPath(relative).parent.parts]
+    parts = [*folders, *(_deck_part(p) for p in own.split("::"))]
+    return "::".join(p for p in parts if p) or "notedeck"
+
+
+def _meta_text(value: Any) -> str:
+    return str(value).strip() if isinstance(value, str | int | float) and str(value).strip() else ""
+
+
+def _deck_part(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace('"', "'")).strip()[:100]
+
+
+def front_matter_tags(meta: dict[str, Any]) -> tuple[str, ...]:
+    """`topics:` and `tags:` entries, as a list or a comma-separated string, as Anki tags."""
+    tags: list[str] = []
+    for key in ("topics", "tags"):
+        value = meta.get(key)
+        if isinstance(value, str):
+            entries: list[Any] = [v for v in re.split(r"[,\s]+", value) if v]
+        elif isinstance(value, list):
+            entries = value
+        else:
+            continue
+        for entry in entries:
+            if isinstance(entry, str | int | float) and str(entry).strip():
+                tag = tag_text(str(entry).lstrip("#"))
+                if tag and tag not in tags:
+                    tags.append(tag)
+    return tuple(tags)
+
+
+def tag_text(text: str) -> str:
+    """Text as one Anki tag: spaces become `_` (Anki splits tags on spaces)."""
+    return re.sub(r"\s+", "_", text.strip().replace('"', ""))
+
+
+def topic_tags(base: tuple[str, ...], topic: tuple[str, ...], cfg: Config) -> tuple[str, ...]:
+    """Front matter tags plus the topic path as a hierarchical tag under the first of them."""
+    parts = [tag_text(t) for t in topic if tag_text(t)]
+    prefix = [tag_text(cfg.tag_prefix)] if cfg.tag_prefix else []
+    head = list(base[:1])
+    hierarchical = "::".join([*prefix, *head, *parts])
+    tags = [*prefix[:1], *base]
+    if hierarchical and hierarchical not in tags:
+        tags.append(hierarchical)
+    return tuple(dict.fromkeys(t for t in tags if t))
+
+
+def emit_warnings(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Warnings among diagnostics, sorted."""
+    return sorted(d for d in diagnostics if d.severity == "warning")
+
+
+__all__ = ["Card", "Decision", "Extraction", "extract_note", "extract_paths", "warning"]

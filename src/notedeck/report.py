@@ -1,0 +1,77 @@
+"""What a build did: cards added, changed, unchanged, renamed, moved, removed; warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import Diagnostic
+from .identity import Planned
+
+STATUSES = ("added", "changed", "unchanged", "renamed", "moved", "removed")
+
+
+@dataclass
+class Report:
+    """The outcome of one build."""
+
+    packages: list[Path] = field(default_factory=list)
+    planned: list[Planned] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    notes_read: int = 0
+
+    def by_status(self, status: str) -> list[Planned]:
+        """The notes of the package with that status."""
+        return [p for p in self.planned if p.status == status]
+
+    def counts(self) -> dict[str, int]:
+        """How many notes had each status."""
+        return {status: len(self.by_status(status)) for status in STATUSES}
+
+    def summary(self) -> str:
+        """One line for a person: where the package went and what changed."""
+        counts = self.counts()
+        cards = sum(v for k, v in counts.items() if k != "removed")
+        parts = [f"{counts[s]} {s}" for s in STATUSES if counts[s]]
+        where = ", ".join(str(p) for p in self.packages)
+        text = f"{where}: {cards} cards from {self.notes_read} notes ({', '.join(parts) or 'none'})"
+        if self.warnings:
+            text += f", {len(self.warnings)} warnings"
+        return text
+
+    def details(self) -> list[str]:
+        """A line per renamed, moved or removed card."""
+        lines = []
+        for item in self.planned:
+            if item.status in ("renamed", "moved") and item.card is not None:
+                lines.append(f"{item.status}: {item.previous_term} -> {item.card.term} "
+                             f"({item.card.location})")
+            elif item.status == "removed":
+                lines.append(f"removed: {item.previous_term} (tagged notedeck::removed)")
+        return lines
+
+    def as_json(self) -> dict[str, Any]:
+        """The report as one JSON object."""
+        def entry(item: Planned) -> dict[str, Any]:
+            card = item.card
+            return {
+                "guid": item.guid,
+                "term": card.term if card else item.previous_term,
+                "deck": item.deck,
+                "source": str(card.location) if card else None,
+                **({"previous_term": item.previous_term} if item.previous_term and card else {}),
+            }
+        return {
+            "packages": [str(p) for p in self.packages],
+            "notes_read": self.notes_read,
+            "counts": self.counts(),
+            **{s: [entry(p) for p in self.by_status(s)] for s in STATUSES if s != "unchanged"},
+            "warnings": [str(w) for w in self.warnings],
+        }
+
+
+def sort_warnings(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """Warnings, sorted by place."""
+    return sorted(d for d in diagnostics if d.severity == "warning")

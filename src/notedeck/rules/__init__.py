@@ -1,0 +1,70 @@
+"""Extraction rules: one module per writing style, each `find(section, ctx)`.
+
+Like markdown-it's block rules, every rule has the same signature and they are gathered in
+one ordered registry (`RULES`, in priority order) that the config switches on and off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from ..config import Config
+from ..parse import Section
+from ..terms import clean_term, is_term
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A term/definition pair one rule found, before dedupe, topics and decks."""
+
+    term: str  # Markdown, as written
+    definition: str  # Markdown
+    line: int  # where the term stands
+    kind: str
+    last_line: int = 0  # the last line the pair uses; 0: the term's line only
+    own_heading: bool = False  # the term is the section's heading (heading, question)
+    reverse: bool = False  # also make the card asking the other way
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Something that looks like a pair but is not, with the reason `check` prints."""
+
+    line: int
+    reason: str
+
+
+Finding = Candidate | Skip
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule may know besides its section: the settings and the enclosing sections."""
+
+    config: Config
+    parents: tuple[Section, ...] = ()
+
+    def is_term(self, markdown: str) -> bool:
+        """Whether Markdown text can stand as a card's front under the configured limits."""
+        return is_term(clean_term(markdown), self.config.term_max_chars, self.config.term_max_words)
+
+
+Rule = Callable[[Section, Context], Iterator[Finding]]
+
+
+def registry() -> list[tuple[str, Rule]]:
+    """Every rule, in priority order (DESIGN §2)."""
+    from . import bold, bullet, colon, deflist, explicit, heading, question, sentence, table
+
+    return [
+        ("explicit", explicit.find),
+        ("question", question.find),
+        ("heading", heading.find),
+        ("bold", bold.find),
+        ("colon", colon.find),
+        ("table", table.find),
+        ("bullet", bullet.find),
+        ("deflist", deflist.find),
+        ("sentence", sentence.find),
+    ]

@@ -1,0 +1,75 @@
+"""`用語：説明` and `Term: definition` lines, in paragraphs and list items."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..parse import Section
+from . import Candidate, Context, Finding, Skip
+from .lines import Line, is_label, mask_code, prose_lines
+
+KIND = "colon"
+
+# A full-width colon needs nothing after it; a half-width one needs a space (or CJK text),
+# so `key:value`, `10:30` and `http://` are not pairs.
+_SEPARATOR = re.compile(r"\s*(?:：|:(?=\s|[\u3000-\u9fff\uff00-\uffef]))\s*")
+_KEY_PATH = re.compile(r"^[\w$-]+(?:[./][\w$-]+)+$")
+_LEADING_MARKER = re.compile(r"^(?:[-*+]\s+|\d+[.)]\s+|[・●○■□◆◇▪▸►]\s*)")
+
+
+def split_pair(text: str, ctx: Context) -> tuple[str, str] | Skip | None:
+    """(term, definition) when a line is a colon pair, a Skip when it only looks like one."""
+    body = _LEADING_MARKER.sub("", text.strip())
+    masked = mask_code(body)
+    match = _SEPARATOR.search(masked)
+    if not match or match.start() == 0:
+        return None
+    term, definition = body[: match.start()].strip(), body[match.end() :].strip()
+    if not definition or term.endswith(":"):
+        return None
+    plain_term = term.strip("*_` ")
+    if "://" in body[: match.end() + 8] and not ctx.is_term(plain_term):
+        return None
+    if re.search(r"\d$", plain_term) and re.match(r"\d", definition):
+        return Skip(0, "a time or ratio, not a pair")
+    if is_label(plain_term):
+        return Skip(0, f"'{plain_term}' is a label, not a term")
+    if term.startswith("`") and term.endswith("`") and _KEY_PATH.match(plain_term):
+        return Skip(0, "a key path or code, not a term")
+    if _KEY_PATH.match(plain_term) and "." in plain_term and " " not in plain_term:
+        return Skip(0, "a key path or code, not a term")
+    if not ctx.is_term(term):
+        return Skip(0, "text before the colon is too long or a sentence, not a term")
+    return term, definition
+
+
+def find(section: Section, ctx: Context) -> Iterator[Finding]:
+    """Every colon pair among the section's prose lines, with continuation lines."""
+    lines = list(prose_lines(section))
+    for position, line in enumerate(lines):
+        found = split_pair(line.text, ctx)
+        if found is None:
+            continue
+        if isinstance(found, Skip):
+            yield Skip(line.number, found.reason)
+            continue
+        term, definition = found
+        last = line.number
+        # Continuation lines of the same paragraph that go on about the term join it.
+        for following in lines[position + 1 :]:
+            if following.block is not line.block or following.item is not None:
+                break
+            if not following.text.startswith(term.strip("*_` ")):
+                break
+            if split_pair(following.text, ctx) is not None:
+                break
+            definition += "\n" + following.text
+            last = following.number
+        yield Candidate(term, definition, line.number, KIND, last)
+
+
+def is_pair(line: Line | str, ctx: Context) -> bool:
+    """Whether a line is a colon pair (used by rules that must not take such lines)."""
+    text = line.text if isinstance(line, Line) else line
+    return isinstance(split_pair(text, ctx), tuple)

@@ -1,0 +1,47 @@
+"""Definition lists (`Term` / `: Definition`) and a short term line over its definition line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..parse import Section
+from ..terms import clean_term
+from . import Candidate, Context, Finding, Skip
+from .bold import bold_pair
+from .colon import is_pair
+from .explicit import explicit_pair
+from .lines import is_label, is_link_only, paragraph_lines
+
+KIND = "deflist"
+
+
+def _is_pair(text: str, ctx: Context) -> bool:
+    return is_pair(text, ctx) or bold_pair(text, ctx) is not None or explicit_pair(text) is not None
+
+
+def find(section: Section, ctx: Context) -> Iterator[Finding]:
+    """Every markdown-it definition list entry and every term line over a definition line."""
+    for block in section.blocks:
+        if block.kind == "deflist":
+            for line, (term, definition) in block.rows:
+                if term and definition and ctx.is_term(term):
+                    yield Candidate(clean_term(term), definition, line, KIND)
+        elif block.kind == "paragraph":
+            lines = list(paragraph_lines(block))
+            if len(lines) < 2:
+                continue
+            head, rest = lines[0], lines[1:]
+            if _is_pair(head.text, ctx) or "\t" in head.text or is_link_only(head.text):
+                continue
+            if not ctx.is_term(head.text) or head.text.endswith(tuple(":：、，,;；")):
+                continue
+            if is_label(clean_term(head.text)):
+                if any(_is_pair(line.text, ctx) for line in rest):
+                    yield Skip(head.number, f"'{head.text}' is a label for the lines below")
+                continue
+            if _is_pair(rest[0].text, ctx) or is_link_only(rest[0].text):
+                if any(_is_pair(line.text, ctx) for line in rest):
+                    yield Skip(head.number, f"'{head.text}' is a label for the lines below")
+                continue
+            definition = "\n".join(line.text for line in rest)
+            yield Candidate(clean_term(head.text), definition, head.number, KIND, rest[-1].number)

@@ -1,0 +1,153 @@
+"""The lines of a section that the line-based rules read, and what they share about lines."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..parse import Block, ListItem, Section
+
+# Words that label what follows rather than name a thing: `注意点` above colon lines,
+# `Note: …`, `例: …`. A line led by one of them is never a term.
+LABELS = frozenset(
+    {
+        "注意",
+        "注意点",
+        "注",
+        "備考",
+        "補足",
+        "メモ",
+        "ポイント",
+        "例",
+        "例えば",
+        "具体例",
+        "参考",
+        "結論",
+        "答え",
+        "正解",
+        "解答",
+        "回答",
+        "解説",
+        "問題",
+        "理由",
+        "メリット",
+        "デメリット",
+        "特徴",
+        "手順",
+        "前提",
+        "使い方",
+        "書式",
+        "構文",
+        "出力",
+        "結果",
+        "実行結果",
+        "コマンド",
+        "ref",
+        "note",
+        "notes",
+        "nb",
+        "tip",
+        "tips",
+        "hint",
+        "warning",
+        "caution",
+        "important",
+        "example",
+        "examples",
+        "e.g",
+        "eg",
+        "i.e",
+        "ie",
+        "see",
+        "source",
+        "sources",
+        "output",
+        "result",
+        "results",
+        "usage",
+        "syntax",
+        "answer",
+        "question",
+        "q",
+        "a",
+        "todo",
+        "pros",
+        "cons",
+        "advantages",
+        "disadvantages",
+        "benefits",
+        "steps",
+        "step",
+        "why",
+        "how",
+    }
+)
+
+REMARK_OPENERS = ("例えば", "たとえば", "例:", "例：", "e.g.", "For example", "for example", "※")
+
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+_LINK_ONLY = re.compile(
+    r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:<?https?://\S+>?|\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\([^)]*\)"
+    r"|\[\[[^\]]*\]\]|!\[\[[^\]]*\]\])\s*$"
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of prose: a paragraph line or a list item's first line."""
+
+    number: int
+    text: str
+    block: Block
+    item: ListItem | None = None
+    index: int = 0  # position within its paragraph
+
+
+def mask_code(text: str) -> str:
+    """Text with the inside of inline code spans blanked, so separators in code are not seen."""
+    return _CODE_SPAN.sub(lambda m: m.group(1) + "\x01" * len(m.group(2)) + m.group(1), text)
+
+
+def is_link_only(text: str) -> bool:
+    """A line that is nothing but a link, URL or image."""
+    return bool(_LINK_ONLY.match(text))
+
+
+def is_label(term: str) -> bool:
+    """Whether a would-be term is a label word (`Note`, `注意点`, `例`)."""
+    return term.strip().strip("*_").rstrip(".").casefold() in LABELS
+
+
+def paragraph_lines(block: Block) -> Iterator[Line]:
+    """The non-blank lines of a paragraph block."""
+    for index, text in enumerate(block.lines):
+        if text.strip():
+            yield Line(block.line + index, text.strip(), block, None, index)
+
+
+def walk_items(items: tuple[ListItem, ...]) -> Iterator[tuple[ListItem, int]]:
+    """Every list item, depth first, with its depth (0 for top level)."""
+    stack = [(item, 0) for item in reversed(items)]
+    while stack:
+        item, depth = stack.pop()
+        yield item, depth
+        stack.extend((child, depth + 1) for child in reversed(item.children))
+
+
+def prose_lines(section: Section) -> Iterator[Line]:
+    """Paragraph lines and the first line of every list item, in order."""
+    for block in section.blocks:
+        if block.kind == "paragraph":
+            yield from paragraph_lines(block)
+        elif block.kind == "list":
+            for item, _ in walk_items(block.items):
+                first = item.text.split("\n", 1)[0].strip()
+                if first:
+                    yield Line(item.line, first, block, item)
+
+
+def item_rest(item: ListItem) -> str:
+    """The lines of a list item's text after its first line."""
+    parts = item.text.split("\n", 1)
+    return parts[1].strip() if len(parts) > 1 else ""

@@ -1,0 +1,74 @@
+"""Glossary tables: Markdown pipe tables and TAB-separated blocks whose first column names
+things. Each row is a card: the first cell the term, the other cells the definition."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from ..parse import Section
+from ..terms import clean_term, plain
+from . import Candidate, Context, Finding, Skip
+
+KIND = "table"
+
+Row = tuple[int, tuple[str, ...]]
+_NUMBER = re.compile(r"^[\s\d.,%¥$€+\-−~〜()（）/]*$")
+
+
+def tab_rows(lines: Sequence[tuple[int, str]]) -> list[list[Row]]:
+    """Runs of two or more consecutive TAB-separated lines, as rows of cells."""
+    runs: list[list[Row]] = []
+    current: list[Row] = []
+    for number, text in lines:
+        if "\t" in text.strip("\n"):
+            current.append((number, tuple(cell.strip() for cell in text.split("\t"))))
+            continue
+        if len(current) >= 2:
+            runs.append(current)
+        current = []
+    if len(current) >= 2:
+        runs.append(current)
+    return runs
+
+
+def glossary_rows(rows: Sequence[Row], ctx: Context) -> Iterator[Finding]:
+    """The cards of one table: its header row names the columns of the definition."""
+    if len(rows) < 2:
+        return
+    header, body = rows[0][1], [r for r in rows[1:] if any(c.strip("-: ") for c in r[1])]
+    if not body or len(header) < 2:
+        return
+    firsts = [clean_term(cells[0]) if cells else "" for _, cells in body]
+    seconds = [plain(cells[1]) if len(cells) > 1 else "" for _, cells in body]
+    terms = sum(1 for f in firsts if f and ctx.is_term(f) and not _NUMBER.match(f))
+    if terms * 2 < len(body):
+        yield Skip(rows[0][0], "the first column does not name things")
+        return
+    if all(_NUMBER.match(s) for s in seconds):
+        yield Skip(rows[0][0], "a table of values, not of meanings")
+        return
+    for (line, cells), term in zip(body, firsts, strict=True):
+        values = [c for c in cells[1:] if c.strip()]
+        if not term or not values or not ctx.is_term(term):
+            continue
+        if len(header) == 2 or len(cells) == 2:
+            definition = values[0]
+        else:
+            named = []
+            for name, value in zip(header[1:], cells[1:], strict=False):
+                if value.strip():
+                    named.append(f"{name}: {value}" if name.strip() else value)
+            definition = "\n".join(named)
+        yield Candidate(term, definition, line, KIND)
+
+
+def find(section: Section, ctx: Context) -> Iterator[Finding]:
+    """Rows of every pipe table and TAB-separated block in the section's own body."""
+    for block in section.blocks:
+        if block.kind == "table":
+            yield from glossary_rows(block.rows, ctx)
+        elif block.kind == "paragraph":
+            raw = [(block.line + i, text) for i, text in enumerate(block.lines)]
+            for run in tab_rows(raw):
+                yield from glossary_rows(run, ctx)

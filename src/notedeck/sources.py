@@ -1,0 +1,148 @@
+"""Find note files under the paths the user named, read their bytes and decode them."""
+
+from __future__ import annotations
+
+import codecs
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .errors import Diagnostic, UsageProblem, error, warning
+
+NOTE_SUFFIXES = (".md", ".markdown")
+# Folders that hold an editor's or a tool's own files, never notes.
+IGNORED_DIRS = frozenset({".git", ".obsidian", ".trash", "node_modules", ".notedeck-cache"})
+
+
+@dataclass(frozen=True)
+class NoteFile:
+    """A note file found on disk, before reading it."""
+
+    path: Path  # as the user named it (joined with what was found below it)
+    root: Path  # the notes folder it was found in: folders below it become parent decks
+
+    @property
+    def display(self) -> str:
+        """The path as it is shown in messages."""
+        return str(self.path)
+
+    @property
+    def relative(self) -> PurePosixPath:
+        """The path below the notes root, with forward slashes."""
+        return PurePosixPath(self.path.relative_to(self.root).as_posix())
+
+
+@dataclass(frozen=True)
+class Source:
+    """A decoded note: its text with line ends made `\\n`."""
+
+    file: NoteFile
+    text: str
+    encoding: str
+
+
+def find_notes(paths: Iterable[Path]) -> tuple[list[NoteFile], list[Diagnostic]]:
+    """Every note file below the given folders (and the given files), sorted, each once."""
+    found: list[NoteFile] = []
+    diagnostics: list[Diagnostic] = []
+    for given in paths:
+        if given.is_dir():
+            found.extend(_walk(given, diagnostics))
+        elif given.is_file():
+            found.append(NoteFile(given, given.parent))
+        elif given.is_symlink():
+            raise UsageProblem(f"{given}: broken symbolic link")
+        else:
+            raise UsageProblem(f"{given}: no such notes folder or file")
+    unique: dict[str, NoteFile] = {}
+    for note in found:
+        unique.setdefault(os.path.realpath(note.path), note)
+    return sorted(unique.values(), key=lambda n: str(n.path)), diagnostics
+
+
+def _walk(root: Path, diagnostics: list[Diagnostic]) -> Iterator[NoteFile]:
+    real_root = os.path.realpath(root)
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in IGNORED_DIRS and not d.startswith("."))
+        for name in list(dirs):
+            child = Path(folder, name)
+            if child.is_symlink():
+                dirs.remove(name)
+                diagnostics.append(
+                    warning(str(child), 0, "symbolic link to a folder not followed")
+                )
+        for name in sorted(files):
+            if not name.lower().endswith(NOTE_SUFFIXES) or name.startswith("."):
+                continue
+            path = Path(folder, name)
+            if path.is_symlink():
+                target = os.path.realpath(path)
+                if not target.startswith(real_root + os.sep) or not os.path.isfile(target):
+                    diagnostics.append(
+                        warning(str(path), 0, "symbolic link out of the notes folder not followed")
+                    )
+                    continue
+            yield NoteFile(path, root)
+
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def read_source(note: NoteFile) -> tuple[Source | None, list[Diagnostic]]:
+    """Read and decode one note; an unreadable or binary file gives an error, not a Source."""
+    shown = note.display
+    try:
+        raw = note.path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return None, [error(shown, 1, f"cannot read the file: {reason}")]
+    text, encoding, problem = decode(raw)
+    if text is None:
+        return None, [error(shown, problem[0], problem[1])]
+    diagnostics = []
+    if encoding in ("cp932",):
+        diagnostics.append(warning(shown, 1, "read as Shift_JIS (cp932); save it as UTF-8"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        diagnostics.append(warning(shown, line, "NUL bytes replaced"))
+        text = text.replace("\x00", "\ufffd")
+    return Source(note, text, encoding), diagnostics
+
+
+def decode(raw: bytes) -> tuple[str | None, str, tuple[int, str]]:
+    """Text and encoding, or None and (line, what is wrong)."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(encoding), encoding, (0, "")
+            except UnicodeDecodeError:
+                return None, encoding, (1, f"not valid {encoding} despite its byte order mark")
+    try:
+        return raw.decode("utf-8"), "utf-8", (0, "")
+    except UnicodeDecodeError as exc:
+        bad = exc
+    if _looks_binary(raw):
+        return None, "", (1, "binary file, not a Markdown note")
+    try:
+        return raw.decode("cp932"), "cp932", (0, "")
+    except UnicodeDecodeError:
+        pass
+    line = raw.count(b"\n", 0, bad.start) + 1
+    byte = raw[bad.start]
+    return None, "", (line, f"cannot decode as UTF-8 (byte 0x{byte:02x}); save it as UTF-8")
+
+
+def _looks_binary(raw: bytes) -> bool:
+    head = raw[:8192]
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls > len(head) // 20

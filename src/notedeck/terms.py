@@ -1,0 +1,82 @@
+"""What a term is: plain text from Markdown, the normalised form, and the limits of a term."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_WIKILINK = re.compile(r"\[\[([^\]|]*)(?:\|([^\]]*))?\]\]")
+_EMPHASIS = re.compile(r"(\*\*|__|~~|==)(.+?)\1")
+_SINGLE = re.compile(r"(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])")
+_CODE = re.compile(r"(`+)(.+?)\1")
+_HTML_TAG = re.compile(r"<[^>\n]+>")
+_EDGE = " \t*_`~#>|-–—:：;；,，、.。!！?？\"'“”‘’「」『』【】・"
+SENTENCE_END = re.compile(r"[。．！？!?]|\.(?:\s|$)")
+
+
+def plain(markdown: str) -> str:
+    """The text a reader sees: links, emphasis, code marks and tags removed."""
+    text = _IMAGE.sub(r"\1", markdown)
+    text = _WIKILINK.sub(lambda m: m.group(2) or m.group(1), text)
+    text = _LINK.sub(r"\1", text)
+    text = _CODE.sub(lambda m: m.group(2).strip(), text)
+    text = _HTML_TAG.sub(" ", text)
+    for _ in range(2):
+        text = _EMPHASIS.sub(r"\2", text)
+    text = _SINGLE.sub(r"\2", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def clean_term(markdown: str) -> str:
+    """A term as it goes on the card front: plain text without edge punctuation."""
+    text = plain(markdown).strip(_EDGE)
+    return text or plain(markdown)
+
+
+def normalise_term(term: str) -> str:
+    """The form two terms are compared in: NFKC, casefolded, plain, single spaces."""
+    text = unicodedata.normalize("NFKC", plain(term)).casefold()
+    text = re.sub(r"\s+", " ", text).strip(_EDGE + " ")
+    return text or unicodedata.normalize("NFKC", term).casefold().strip()
+
+
+def word_count(text: str) -> int:
+    """Words in Latin script; a run of CJK counts as one word."""
+    return len(text.split())
+
+
+def is_term(text: str, max_chars: int, max_words: int) -> bool:
+    """Whether text is short and plain enough to be the front of a card."""
+    term = text.strip()
+    if not term or len(term) > max_chars or word_count(term) > max_words:
+        return False
+    if SENTENCE_END.search(term):
+        return False
+    if "://" in term or term.startswith(("http", "www.")):
+        return False
+    if term[-1] in "、，,;；" or not _balanced(term):
+        return False
+    return any(ch.isalnum() for ch in term)
+
+
+def strip_marker(line: str) -> str:
+    """A line without its leading list or bullet marker (`-`, `*`, `+`, `1.`, `・`)."""
+    return re.sub(r"^\s*(?:[-*+]|\d+[.)]|[・●○■□◆◇▪▸►※])\s*", "", line)
+
+
+_PAIRS = {"(": ")", "（": "）", "[": "]", "「": "」", "『": "』", "【": "】"}
+
+
+def _balanced(text: str) -> bool:
+    """Whether every bracket opened in text is closed in it (a cut-off phrase is no term)."""
+    stack: list[str] = []
+    closing = set(_PAIRS.values())
+    for ch in text:
+        if ch in _PAIRS:
+            stack.append(_PAIRS[ch])
+        elif ch in closing:
+            if not stack or stack.pop() != ch:
+                return False
+    return not stack
