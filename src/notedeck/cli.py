@@ -42,8 +42,14 @@ def cli() -> None:
 
 @cli.command("build")
 @NOTES
-@click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("build"),
-              show_default=True, help="Output folder.")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Output folder.",
+)
 @click.option("--split", is_flag=True, help="One package per top-level deck.")
 @click.option("--prune", is_flag=True, help="Drop removed cards instead of keeping tombstones.")
 @click.option("--namespace", help="Identity namespace of the cards' GUIDs.")
@@ -51,8 +57,14 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def build_command(
-    notes: tuple[Path, ...], out: Path, split: bool, prune: bool, namespace: str | None,
-    keep_going: bool, as_json: bool, quiet: bool,
+    notes: tuple[Path, ...],
+    out: Path,
+    split: bool,
+    prune: bool,
+    namespace: str | None,
+    keep_going: bool,
+    as_json: bool,
+    quiet: bool,
 ) -> None:
     """Build .apkg packages from NOTES (default: cards/).
 
@@ -95,8 +107,13 @@ def card_json(card: Card) -> dict[str, Any]:
 
 @cli.command("extract")
 @NOTES
-@click.option("--format", "fmt", type=click.Choice(["json", "table", "tsv"]), default="table",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "table", "tsv"]),
+    default="table",
+    show_default=True,
+)
 def extract_command(notes: tuple[Path, ...], fmt: str) -> None:
     """Print the cards found in NOTES.
 
@@ -111,8 +128,14 @@ def extract_command(notes: tuple[Path, ...], fmt: str) -> None:
         click.echo(json.dumps([card_json(c) for c in cards], ensure_ascii=False, indent=2))
     elif fmt == "tsv":
         for card in cards:
-            row = [card.term, card.definition, "::".join(card.topic), card.deck, card.kind,
-                   str(card.location)]
+            row = [
+                card.term,
+                card.definition,
+                "::".join(card.topic),
+                card.deck,
+                card.kind,
+                str(card.location),
+            ]
             click.echo("\t".join(cell.replace("\t", " ").replace("\n", "<br>") for cell in row))
     else:
         for card in cards:

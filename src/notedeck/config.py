@@ -103,7 +103,7 @@ class Config:
         return key in names
 
 
-_FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
+_FIELD_TYPES: dict[str, type] = {
     "namespace": str,
     "package": str,
     "deck": str,
@@ -162,7 +162,8 @@ def validate(
     problems: list[Diagnostic] = []
     make = warning if for_note else error
     allowed = sorted(k for k in _FIELD_TYPES if not (for_note and k in _BUILD_ONLY))
-    for key, value in settings.items():
+    for key, raw in settings.items():
+        value: Any = raw
         line = lines.get(str(key), 1)
         if key not in allowed:
             problems.append(
@@ -170,9 +171,9 @@ def validate(
             )
             continue
         expected = _FIELD_TYPES[key]
-        if isinstance(value, bool) and expected is int or not isinstance(value, expected):
-            name = expected.__name__ if isinstance(expected, type) else "value"
-            problems.append(make(shown, line, f"'{key}' must be a {_type_word(name)}"))
+        if not _type_ok(value, expected):
+            word = _type_word(expected.__name__)
+            problems.append(make(shown, line, f"'{key}' must be a {word}"))
             continue
         if key == "deck_mode" and value not in DECK_MODES:
             problems.append(
@@ -193,6 +194,15 @@ def validate(
     return problems
 
 
+def _type_ok(value: Any, expected: type) -> bool:
+    """isinstance, but a bool is no whole number and a list holds only plain values."""
+    if isinstance(value, bool) and expected is not bool:
+        return False
+    if expected is list:
+        return isinstance(value, list) and all(isinstance(v, str | int | float) for v in value)
+    return isinstance(value, expected)
+
+
 def _type_word(name: str) -> str:
     return {"str": "string", "int": "whole number", "bool": "true or false", "list": "list"}.get(
         name, name
@@ -202,11 +212,11 @@ def _type_word(name: str) -> str:
 def merge(base: Config, settings: Mapping[str, Any]) -> Config:
     """A new Config with the valid settings applied over `base`."""
     changes: dict[str, Any] = {}
-    for key, value in settings.items():
+    for key, raw in settings.items():
+        value: Any = raw
         if key not in _FIELD_TYPES:
             continue
-        expected = _FIELD_TYPES[key]
-        if isinstance(value, bool) and expected is int or not isinstance(value, expected):
+        if not _type_ok(value, _FIELD_TYPES[key]):
             continue
         if key in ("rules", "meta_sections", "extra_meta_sections"):
             value = tuple(str(v) for v in value)

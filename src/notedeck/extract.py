@@ -86,7 +86,9 @@ def extract_paths(paths: Sequence[Path], overrides: dict[str, Any] | None = None
         base = configs.get(note_file.root)
         if base is None:
             settings, _ = config_module.load_config_file(note_file.root)
-            base = config_module.with_flags(config_module.merge(Config(), settings), **(overrides or {}))
+            base = config_module.with_flags(
+                config_module.merge(Config(), settings), **(overrides or {})
+            )
             configs[note_file.root] = base
             if not result.roots:
                 result.config = base
@@ -144,7 +146,9 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
         for _, rule in rules:
             for finding in rule(section, ctx):
                 if isinstance(finding, Skip):
-                    decisions.append(Decision(Location(shown, finding.line), "skip", finding.reason))
+                    decisions.append(
+                        Decision(Location(shown, finding.line), "skip", finding.reason)
+                    )
                 else:
                     found.append((finding, card_topic(finding, section, path)))
     cards = []
@@ -171,13 +175,11 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
             kind=candidate.kind,
             location=location,
             note_path=str(note.source.file.relative),
-            reverse=candidate.reverse or cfg.reversed and candidate.kind == "explicit",
+            reverse=candidate.reverse or (cfg.reversed and candidate.kind == "explicit"),
         )
         cards.append(card)
         first_words = card.definition.replace("\n", " ")[:40]
-        decisions.append(
-            Decision(location, "card", f"{card.term} → {first_words}", candidate.kind)
-        )
+        decisions.append(Decision(location, "card", f"{card.term} → {first_words}", candidate.kind))
     cards.sort(key=lambda c: c.location)
     return cards, decisions
 
@@ -290,7 +292,9 @@ def deck_name(note: Note, cfg: Config) -> str:
     if cfg.deck:
         own = cfg.deck
     elif cfg.deck_mode == "title":
-        own = _meta_text(note.meta.get("deck")) or _meta_text(note.meta.get("title")) or relative.stem
+        own = (
+            _meta_text(note.meta.get("deck")) or _meta_text(note.meta.get("title")) or relative.stem
+        )
     else:
         own = relative.stem
     folders = [_deck_part(p) for p in PurePosixPath(relative).parent.parts]

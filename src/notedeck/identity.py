@@ -254,20 +254,37 @@ def plan(
             continue
         seen[guid] = card
         digest = content_hash(model, fields, card.tags)
-        entry = known.get(guid)
-        if entry is None:
+        last = known.get(guid)
+        if last is None:
             status, mod = "added", now
-        elif entry.hash == digest and not entry.removed:
-            status, mod = statuses.get(index, "unchanged"), entry.mod
+        elif last.hash == digest and not last.removed:
+            status, mod = statuses.get(index, "unchanged"), last.mod
         else:
-            status, mod = statuses.get(index, "changed"), max(now, entry.mod + 1)
+            status, mod = statuses.get(index, "changed"), max(now, last.mod + 1)
         planned.append(
-            Planned(guid, mod, model, card.deck, fields, card.tags, status, card,
-                    previous.get(index, ""))
+            Planned(
+                guid,
+                mod,
+                model,
+                card.deck,
+                fields,
+                card.tags,
+                status,
+                card,
+                previous.get(index, ""),
+            )
         )
         new_state.entries[guid] = Entry(
-            key, digest, mod, card.term, definition_hash(card), card.deck, model, fields,
-            card.tags, str(card.location),
+            key,
+            digest,
+            mod,
+            card.term,
+            definition_hash(card),
+            card.deck,
+            model,
+            fields,
+            card.tags,
+            str(card.location),
         )
     if not prune:
         for guid, entry in known.items():
@@ -276,19 +293,39 @@ def plan(
             if entry.removed:  # an earlier build's tombstone: written again, unchanged
                 new_state.entries[guid] = entry
                 planned.append(
-                    Planned(guid, entry.mod, entry.model, entry.deck, entry.fields, entry.tags,
-                            "tombstone", None, entry.term)
+                    Planned(
+                        guid,
+                        entry.mod,
+                        entry.model,
+                        entry.deck,
+                        entry.fields,
+                        entry.tags,
+                        "tombstone",
+                        None,
+                        entry.term,
+                    )
                 )
                 continue
             tags = tuple(sorted({*entry.tags, REMOVED_TAG}))
             tomb = dataclasses.replace(
-                entry, tags=tags, mod=max(now, entry.mod + 1), removed=True,
+                entry,
+                tags=tags,
+                mod=max(now, entry.mod + 1),
+                removed=True,
                 hash=content_hash(entry.model, entry.fields, tags),
             )
             new_state.entries[guid] = tomb
             planned.append(
-                Planned(guid, tomb.mod, entry.model, entry.deck, entry.fields, tags, "removed",
-                        None, entry.term)
+                Planned(
+                    guid,
+                    tomb.mod,
+                    entry.model,
+                    entry.deck,
+                    entry.fields,
+                    tags,
+                    "removed",
+                    None,
+                    entry.term,
+                )
             )
     return planned, new_state, diagnostics
-

@@ -123,7 +123,9 @@ def write_package(
                 sort_field=note.fields[0] if note.fields else "",
             )
         )
-    package = genanki.Package(list(decks.values()) or [genanki.Deck(deck_id("notedeck"), "notedeck")])
+    package = genanki.Package(
+        list(decks.values()) or [genanki.Deck(deck_id("notedeck"), "notedeck")]
+    )
     package.media_files = [str(m) for m in media]
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)

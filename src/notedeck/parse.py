@@ -213,7 +213,8 @@ def _table_rows(tokens: Sequence[Token]) -> tuple[tuple[int, tuple[str, ...]], .
 
 def _deflist_rows(tokens: Sequence[Token]) -> tuple[tuple[int, tuple[str, ...]], ...]:
     rows: list[tuple[int, tuple[str, ...]]] = []
-    term, line, definitions = "", 0, []
+    term, line = "", 0
+    definitions: list[str] = []
     depth_in_dd = 0
     for index, token in enumerate(tokens):
         if token.type == "dt_open":

@@ -15,10 +15,54 @@ from .extract import Card
 
 # Tags and attributes a card may hold; everything else (scripts, handlers) is dropped.
 _ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
-    "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "mark", "ol", "p",
-    "pre", "s", "section", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody",
-    "td", "tfoot", "th", "thead", "tr", "u", "ul", "ruby", "rt", "rp",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "section",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+    "ruby",
+    "rt",
+    "rp",
 }
 _ALLOWED_ATTRIBUTES = {
     "*": {"class", "title", "lang"},
@@ -34,12 +78,14 @@ _ALLOWED_ATTRIBUTES = {
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "breaks": True}).enable(["table", "strikethrough"])
     md.use(deflist_plugin).use(footnote_plugin).use(dollarmath_plugin, double_inline=True)
-    md.add_render_rule("math_inline", lambda self, tokens, idx, options, env: (
-        "\\(" + html.escape(tokens[idx].content) + "\\)"
-    ))
-    md.add_render_rule("math_block", lambda self, tokens, idx, options, env: (
-        "\\[" + html.escape(tokens[idx].content) + "\\]"
-    ))
+    md.add_render_rule(
+        "math_inline",
+        lambda self, tokens, idx, options, env: "\\(" + html.escape(tokens[idx].content) + "\\)",
+    )
+    md.add_render_rule(
+        "math_block",
+        lambda self, tokens, idx, options, env: "\\[" + html.escape(tokens[idx].content) + "\\]",
+    )
     return md
 
 

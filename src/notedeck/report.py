@@ -46,14 +46,17 @@ class Report:
         lines = []
         for item in self.planned:
             if item.status in ("renamed", "moved") and item.card is not None:
-                lines.append(f"{item.status}: {item.previous_term} -> {item.card.term} "
-                             f"({item.card.location})")
+                lines.append(
+                    f"{item.status}: {item.previous_term} -> {item.card.term} "
+                    f"({item.card.location})"
+                )
             elif item.status == "removed":
                 lines.append(f"removed: {item.previous_term} (tagged notedeck::removed)")
         return lines
 
     def as_json(self) -> dict[str, Any]:
         """The report as one JSON object."""
+
         def entry(item: Planned) -> dict[str, Any]:
             card = item.card
             return {
@@ -63,6 +66,7 @@ class Report:
                 "source": str(card.location) if card else None,
                 **({"previous_term": item.previous_term} if item.previous_term and card else {}),
             }
+
         return {
             "packages": [str(p) for p in self.packages],
             "notes_read": self.notes_read,

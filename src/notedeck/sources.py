@@ -69,9 +69,7 @@ def _walk(root: Path, diagnostics: list[Diagnostic]) -> Iterator[NoteFile]:
             child = Path(folder, name)
             if child.is_symlink():
                 dirs.remove(name)
-                diagnostics.append(
-                    warning(str(child), 0, "symbolic link to a folder not followed")
-                )
+                diagnostics.append(warning(str(child), 0, "symbolic link to a folder not followed"))
         for name in sorted(files):
             if not name.lower().endswith(NOTE_SUFFIXES) or name.startswith("."):
                 continue

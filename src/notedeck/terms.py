@@ -76,7 +76,6 @@ def _balanced(text: str) -> bool:
     for ch in text:
         if ch in _PAIRS:
             stack.append(_PAIRS[ch])
-        elif ch in closing:
-            if not stack or stack.pop() != ch:
-                return False
+        elif ch in closing and (not stack or stack.pop() != ch):
+            return False
     return not stack

@@ -56,8 +56,10 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
             if pair:
                 yield Candidate(clean_term(pair[0]), pair[1], item.line, KIND)
                 continue
-            if ctx.is_term(first) and not first.rstrip().endswith((":", "：")) and _describes(
-                item, ctx
+            if (
+                ctx.is_term(first)
+                and not first.rstrip().endswith((":", "："))
+                and _describes(item, ctx)
             ):
                 lines = ["  " * depth + "- " + c.text for c, depth in walk_items(item.children)]
                 yield Candidate(

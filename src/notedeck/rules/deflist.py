@@ -33,7 +33,7 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
             head, rest = lines[0], lines[1:]
             if _is_pair(head.text, ctx) or "\t" in head.text or is_link_only(head.text):
                 continue
-            if not ctx.is_term(head.text) or head.text.endswith(tuple(":：、，,;；")):
+            if not ctx.is_term(head.text) or head.text.endswith(tuple(":：、，,;；.。!！?？")):
                 continue
             if is_label(clean_term(head.text)):
                 if any(_is_pair(line.text, ctx) for line in rest):

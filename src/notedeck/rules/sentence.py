@@ -33,8 +33,28 @@ _ENGLISH = re.compile(
     re.IGNORECASE,
 )
 _ENGLISH_STOP = frozenset(
-    {"it", "this", "that", "there", "here", "which", "what", "he", "she", "they", "these",
-     "those", "each", "all", "one", "some", "following", "above", "below", "example"}
+    {
+        "it",
+        "this",
+        "that",
+        "there",
+        "here",
+        "which",
+        "what",
+        "he",
+        "she",
+        "they",
+        "these",
+        "those",
+        "each",
+        "all",
+        "one",
+        "some",
+        "following",
+        "above",
+        "below",
+        "example",
+    }
 )
 
 

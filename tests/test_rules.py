@@ -1,0 +1,57 @@
+"""One parametrised test over the rule fixtures: each `tests/fixtures/rules/NAME.md` is a small
+note (sections written in the rule's style, and look-alikes that must give nothing) and
+`NAME.yaml` lists exactly the cards expected from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from notedeck.config import Config
+from notedeck.extract import Extraction, extract_file
+from notedeck.sources import NoteFile
+from tests.conftest import FIXTURES
+
+RULE_FIXTURES = sorted((FIXTURES / "rules").glob("*.md"))
+
+
+def _extract(path: Path) -> Extraction:
+    result = Extraction()
+    extract_file(NoteFile(path, path.parent), Config(), result)
+    return result
+
+
+@pytest.mark.parametrize("note", RULE_FIXTURES, ids=lambda p: p.stem)
+def test_rule_fixture(note: Path) -> None:
+    expected = yaml.safe_load(note.with_suffix(".yaml").read_text(encoding="utf-8"))
+    result = _extract(note)
+    assert result.errors == []
+    got = [
+        {
+            "term": card.term,
+            "definition": card.definition,
+            "topic": "::".join(card.topic),
+            "kind": card.kind,
+            "line": card.location.line,
+        }
+        for card in result.cards
+    ]
+    want = [
+        {
+            "term": str(card["term"]),
+            "definition": str(card["definition"]).rstrip("\n"),
+            "topic": str(card.get("topic", "")),
+            "kind": card["kind"],
+            "line": card["line"],
+        }
+        for card in expected.get("cards") or []
+    ]
+    assert got == want
+
+
+def test_every_rule_has_a_fixture() -> None:
+    from notedeck.config import RULE_NAMES
+
+    assert sorted(p.stem for p in RULE_FIXTURES if p.stem in RULE_NAMES) == sorted(RULE_NAMES)
