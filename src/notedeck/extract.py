@@ -36,7 +36,9 @@ class Card:
     kind: str
     location: Location
     note_path: str  # below the notes root, with forward slashes: shown on the card
-    reverse: bool = False
+    # "basic"; "reversed" asks both ways; "cloze": `definition` holds the text with its
+    # {{c1::…}} deletions and `term` the same text with the deletions shown.
+    note_type: str = "basic"
     guid: str = ""
 
     @property
@@ -175,7 +177,11 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
             kind=candidate.kind,
             location=location,
             note_path=str(note.source.file.relative),
-            reverse=candidate.reverse or (cfg.reversed and candidate.kind == "explicit"),
+            note_type=(
+                "reversed"
+                if cfg.reversed and candidate.note_type == "basic" and candidate.kind == "explicit"
+                else candidate.note_type
+            ),
         )
         cards.append(card)
         first_words = card.definition.replace("\n", " ")[:40]

@@ -24,7 +24,7 @@ class Candidate:
     kind: str
     last_line: int = 0  # the last line the pair uses; 0: the term's line only
     own_heading: bool = False  # the term is the section's heading (heading, question)
-    reverse: bool = False  # also make the card asking the other way
+    note_type: str = "basic"  # "basic", "reversed" (asks both ways) or "cloze"
 
 
 @dataclass(frozen=True)

@@ -37,4 +37,5 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
         pair = explicit_pair(line.text)
         if pair:
             question, answer, reverse = pair
-            yield Candidate(question, answer, line.number, KIND, reverse=reverse)
+            note_type = "reversed" if reverse else "basic"
+            yield Candidate(question, answer, line.number, KIND, note_type=note_type)
