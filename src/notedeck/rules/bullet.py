@@ -18,7 +18,8 @@ _DASH = re.compile(r"\s+[-–—]+\s+")
 _COMMAND = re.compile(r"^(`[^`]+`)(?:\s{2,}|\t)\s*(?P<def>\S.*)$")
 
 
-def _dash_pair(text: str, ctx: Context) -> tuple[str, str] | None:
+def dash_pair(text: str, ctx: Context) -> tuple[str, str] | None:
+    """(term, definition) for `term - definition` and `` `command`  description`` items."""
     command = _COMMAND.match(text)
     if command:
         return command.group(1), command.group("def")
@@ -37,7 +38,7 @@ def _describes(item: ListItem, ctx: Context) -> bool:
     if not children or is_label(clean_term(item.text)):
         return False
     texts = [child.text.split("\n", 1)[0] for child in children]
-    if any(is_pair(text, ctx) or _dash_pair(text, ctx) for text in texts):
+    if any(is_pair(text, ctx) or dash_pair(text, ctx) for text in texts):
         return False
     if all(is_link_only(text) for text in texts):
         return False
@@ -52,7 +53,7 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
             continue
         for item, _ in walk_items(block.items):
             first = item.text.split("\n", 1)[0].strip()
-            pair = _dash_pair(first, ctx)
+            pair = dash_pair(first, ctx)
             if pair:
                 yield Candidate(clean_term(pair[0]), pair[1], item.line, KIND)
                 continue

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from ..parse import Block, Section
-from ..terms import clean_term
+from ..terms import clean_term, normalise_term
 from . import Candidate, Context, Finding, Skip
 from .bold import bold_pair
 from .colon import is_pair
@@ -96,7 +96,14 @@ def _from_list(block: Block, ctx: Context) -> tuple[str, int] | Skip | None:
 
 
 def _is_pair_line(text: str, ctx: Context) -> bool:
-    return is_pair(text, ctx) or bold_pair(text, ctx) is not None or explicit_pair(text) is not None
+    from .bullet import dash_pair
+
+    return (
+        is_pair(text, ctx)
+        or bold_pair(text, ctx) is not None
+        or explicit_pair(text) is not None
+        or dash_pair(text, ctx) is not None
+    )
 
 
 def find(section: Section, ctx: Context) -> Iterator[Finding]:
@@ -107,6 +114,9 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
     if is_question(title) or is_topic_heading(title) or ctx.config.is_meta_section(title):
         return
     term = heading_term(title)
+    if is_label(term):
+        yield Skip(section.line, f"'{term}' is a label heading, not a term")
+        return
     if not ctx.is_term(term):
         yield Skip(section.line, "the heading is too long or a sentence, not a term")
         return
@@ -117,4 +127,11 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
         yield found
         return
     definition, last = found
+    from .sentence import defining_sentences
+
+    wanted = normalise_term(term)
+    for other, _, _ in defining_sentences(definition.split("\n", 1)[0]):
+        if normalise_term(other) != wanted:
+            yield Skip(section.line, f"the paragraph defines '{other}', not the heading")
+            return
     yield Candidate(clean_term(term), definition, section.line, KIND, last, own_heading=True)
