@@ -89,6 +89,8 @@ def write(paths: Sequence[Path], extraction: Extraction, options: BuildOptions) 
 
 
 def _prepare_output(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise NotedeckError(f"{out}: the output path is a file, not a folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
