@@ -38,8 +38,8 @@ def test_extract_table_prints_one_line_per_card() -> None:
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert (
-        lines[0]
-        == f"{COLON_NOTE}:9: [colon] リスナー → 接続リクエストを受け付けて振り分けるプロセス。 リスナーはポートごとに一つ設定する。"
+        lines[0] == f"{COLON_NOTE}:9: [colon] リスナー → "
+        "接続リクエストを受け付けて振り分けるプロセス。 リスナーはポートごとに一つ設定する。"
     )
     assert len(lines) == 4
     assert result.stderr.strip() == "4 cards"
