@@ -83,17 +83,22 @@ def notes(col: Any) -> list[dict[str, Any]]:
 
 def review(col: Any, count: int, times: int = 3) -> list[int]:
     """Answer the first `count` cards Good `times` times with the v3 scheduler; their ids."""
+    card_ids = list(col.db.list("select id from cards order by id limit ?", count))
+    answer(col, card_ids, times)
+    return card_ids
+
+
+def answer(col: Any, card_ids: list[int], times: int = 3) -> None:
+    """Answer the cards Good `times` times each with the v3 scheduler."""
     from anki.scheduler.v3 import CardAnswer
 
-    card_ids = list(col.db.list("select id from cards order by id limit ?", count))
     for card_id in card_ids:
         for _ in range(times):
             card = col.get_card(card_id)
             card.start_timer()
             states = col._backend.get_scheduling_states(card_id)
-            answer = col.sched.build_answer(card=card, states=states, rating=CardAnswer.GOOD)
-            col.sched.answer_card(answer)
-    return card_ids
+            rating = CardAnswer.GOOD
+            col.sched.answer_card(col.sched.build_answer(card=card, states=states, rating=rating))
 
 
 def card_history(col: Any, card_id: int) -> tuple[int, int, int]:

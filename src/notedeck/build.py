@@ -11,7 +11,7 @@ from typing import Any
 from . import identity
 from .errors import NotedeckError
 from .extract import Extraction, extract_paths
-from .package import BASIC_NAME, write_package
+from .package import BASIC_NAME, models_hash, write_package
 from .render import card_fields
 from .report import Report, sort_warnings
 
@@ -58,10 +58,11 @@ def write(paths: Sequence[Path], extraction: Extraction, options: BuildOptions) 
     _prepare_output(out)
     now = options.now if options.now is not None else int(time.time())
     rendered = [(card, BASIC_NAME, card_fields(card)) for card in extraction.cards]
-    state, state_warnings = identity.load_state(out)
-    planned, new_state, diagnostics = identity.plan(
-        rendered, state, cfg.namespace, now, prune=options.prune
+    state, state_warnings = identity.load_state(out, cfg.namespace)
+    plan = identity.plan(
+        rendered, state, cfg.namespace, now, prune=options.prune, models_hash=models_hash()
     )
+    planned, new_state, diagnostics = plan.notes, plan.state, plan.diagnostics
     errors = [d for d in diagnostics if d.severity == "error"]
     if errors:
         raise NotedeckError.from_diagnostics(errors)
@@ -79,7 +80,8 @@ def write(paths: Sequence[Path], extraction: Extraction, options: BuildOptions) 
         targets = [(out / f"{_file_safe(name)}.apkg", planned)]
     try:
         for path, items in targets:
-            write_package(items, path, now=now)
+            # The note types' mod moves only when they change (see identity.plan).
+            write_package(items, path, now=new_state.models_mod)
             report.packages.append(path)
         identity.save_state(out, new_state)
     except OSError as exc:

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +26,7 @@ from .terms import normalise_term
 STATE_NAME = ".notedeck-state.json"
 STATE_VERSION = 1
 REMOVED_TAG = "notedeck::removed"
+_SEP = "\x1f"
 
 
 def card_key(card: Card, depth: int) -> str:
@@ -35,11 +36,15 @@ def card_key(card: Card, depth: int) -> str:
         parts.append("::".join(normalise_term(t) for t in card.topic))
     if depth >= 2:
         parts.append(card.note_path)
-    return "\x1f".join(parts)
+    return _SEP.join(parts)
 
 
 def assign_keys(cards: Sequence[Card]) -> tuple[list[tuple[Card, str]], list[Diagnostic]]:
-    """Each card with its key; colliding keys are made longer, with a warning naming both."""
+    """Each card with its key; colliding keys are made longer, with a warning naming both.
+
+    Two cards that still collide with deck, topic, file and term in the key would get one
+    GUID: that is an error naming both places.
+    """
     depth = [0] * len(cards)
     diagnostics: list[Diagnostic] = []
     for level in (1, 2, 3):
@@ -54,10 +59,10 @@ def assign_keys(cards: Sequence[Card]) -> tuple[list[tuple[Card, str]], list[Dia
             if level == 3:
                 diagnostics.append(
                     error(
-                        first.location.path,
-                        first.location.line,
-                        f"'{first.term}' has the same identity as {second.location} "
-                        "(same deck, topic, file and term); rename one",
+                        second.location.path,
+                        second.location.line,
+                        f"'{second.term}' would get the same GUID as '{first.term}' at "
+                        f"{first.location} (same deck, topic, file and term); rename one",
                     )
                 )
                 continue
@@ -75,9 +80,15 @@ def assign_keys(cards: Sequence[Card]) -> tuple[list[tuple[Card, str]], list[Dia
     return [(card, card_key(card, depth[i])) for i, card in enumerate(cards)], diagnostics
 
 
-def guid_of_key(namespace: str, key: str) -> str:
-    """The GUID a key gets when the state file knows nothing about it."""
-    return str(guid_for(namespace, *key.split("\x1f")))
+def guid_of_key(namespace: str, key: str, salt: int = 0) -> str:
+    """The GUID a key gets when the state file knows nothing about it.
+
+    `salt` > 0 gives the key another GUID, for when its own belongs to a renamed card.
+    """
+    parts: list[object] = [namespace, *key.split(_SEP)]
+    if salt:
+        parts.append(salt)
+    return guid_for(*parts)
 
 
 def assign_guids(cards: Sequence[Card], namespace: str) -> tuple[list[Card], list[Diagnostic]]:
@@ -101,47 +112,79 @@ class Entry:
     tags: tuple[str, ...]
     location: str
     removed: bool = False
+    topic: tuple[str, ...] = ()
+    note_path: str = ""
 
 
 @dataclass
 class State:
-    """The state file's contents: entries by GUID."""
+    """The state file's contents: entries by GUID, and the note types' hash and mod."""
 
     namespace: str = ""
     entries: dict[str, Entry] = field(default_factory=dict)
+    models_hash: str = ""
+    models_mod: int = 0
 
 
-def load_state(out_dir: Path) -> tuple[State | None, list[Diagnostic]]:
-    """The state of the last build in `out_dir`; None (with a warning if corrupt) if none."""
+def load_state(
+    out_dir: Path, namespace: str | None = None
+) -> tuple[State | None, list[Diagnostic]]:
+    """The state of the last build in `out_dir`, or None when there is none to use.
+
+    A corrupt file, or one written for another namespace, gives a warning and None: the
+    build starts afresh rather than fail.
+    """
     path = out_dir / STATE_NAME
     if not path.exists():
         return None, []
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
         if raw.get("version") != STATE_VERSION:
-            raise ValueError("unknown version")
-        entries = {
-            guid: Entry(
-                key=e["key"],
-                hash=e["hash"],
-                mod=int(e["mod"]),
-                term=e["term"],
-                definition_hash=e["definition_hash"],
-                deck=e["deck"],
-                model=e["model"],
-                fields=tuple(e["fields"]),
-                tags=tuple(e["tags"]),
-                location=e.get("location", ""),
-                removed=bool(e.get("removed", False)),
-            )
-            for guid, e in raw["notes"].items()
-        }
-        return State(str(raw.get("namespace", "")), entries), []
+            raise ValueError(f"unknown version {raw.get('version')!r}")
+        state = State(
+            namespace=str(raw.get("namespace", "")),
+            entries={str(guid): _entry(e) for guid, e in raw["notes"].items()},
+            models_hash=str(raw.get("models_hash", "")),
+            models_mod=int(raw.get("models_mod", 0)),
+        )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         reason = type(exc).__name__ if not str(exc) else str(exc).splitlines()[0][:80]
         return None, [
             warning(str(path), 1, f"state file is corrupt ({reason}); rebuilding from scratch")
         ]
+    if namespace is not None and state.namespace != namespace:
+        return None, [
+            warning(
+                str(path),
+                1,
+                f"the last build used namespace '{state.namespace}', this one '{namespace}': "
+                "every card gets a new GUID and the old notes stay in Anki as they are",
+            )
+        ]
+    return state, []
+
+
+def _entry(raw: dict[str, object]) -> Entry:
+    def strings(value: object) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise TypeError("expected a list")
+        return tuple(str(v) for v in value)
+
+    return Entry(
+        key=str(raw["key"]),
+        hash=str(raw["hash"]),
+        mod=int(raw["mod"]),  # type: ignore[call-overload]
+        term=str(raw["term"]),
+        definition_hash=str(raw["definition_hash"]),
+        deck=str(raw["deck"]),
+        model=str(raw["model"]),
+        fields=strings(raw["fields"]),
+        tags=strings(raw["tags"]),
+        location=str(raw.get("location", "")),
+        removed=bool(raw.get("removed", False)),
+        topic=strings(raw.get("topic", [])),
+        note_path=str(raw.get("note_path", "")),
+    )
 
 
 def save_state(out_dir: Path, state: State) -> None:
@@ -149,6 +192,8 @@ def save_state(out_dir: Path, state: State) -> None:
     payload = {
         "version": STATE_VERSION,
         "namespace": state.namespace,
+        "models_hash": state.models_hash,
+        "models_mod": state.models_mod,
         "notes": {guid: dataclasses.asdict(e) for guid, e in sorted(state.entries.items())},
     }
     write_atomic(out_dir / STATE_NAME, json.dumps(payload, ensure_ascii=False, indent=1).encode())
@@ -179,9 +224,19 @@ def definition_hash(card: Card) -> str:
     return hashlib.sha256(" ".join(card.definition.split()).encode("utf-8")).hexdigest()[:20]
 
 
+def newer_mod(previous: int, now: int) -> int:
+    """The mod of something that changed: now, but always after the previous one, so that
+    two builds within one second still update (Anki updates only when strictly newer)."""
+    return max(now, previous + 1)
+
+
 @dataclass(frozen=True)
 class Planned:
-    """A card as it goes into the package: GUID, mod, fields, tags, and what happened to it."""
+    """A note as it goes into the package: GUID, mod, fields, tags, and what happened to it.
+
+    `status` is added, changed, unchanged, renamed, moved, removed (a tombstone written for
+    the first time) or tombstone (one from an earlier build, written again unchanged).
+    """
 
     guid: str
     mod: int
@@ -189,9 +244,26 @@ class Planned:
     deck: str
     fields: tuple[str, ...]
     tags: tuple[str, ...]
-    status: str  # added | changed | unchanged | renamed | moved | removed
+    status: str
     card: Card | None  # None for a tombstone
     previous_term: str = ""
+    source: str = ""  # path:line of the card, or where it was last seen
+    previous_mod: int | None = None  # None: the state file knew no such note
+
+    @property
+    def updates_anki(self) -> bool:
+        """Whether importing the package updates this note in a collection that holds the
+        previous build: its mod moved forward."""
+        return self.previous_mod is not None and self.mod > self.previous_mod
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The outcome of `plan`: the notes of the package, the state to save, diagnostics."""
+
+    notes: list[Planned]
+    state: State
+    diagnostics: list[Diagnostic]
 
 
 def plan(
@@ -201,67 +273,36 @@ def plan(
     now: int,
     *,
     prune: bool = False,
-) -> tuple[list[Planned], State, list[Diagnostic]]:
+    models_hash: str = "",
+) -> Plan:
     """GUIDs, mods and statuses for this build, and the state to save after writing it.
 
-    `rendered` holds each card with its note type name and its rendered fields.
+    `rendered` holds each card with its note type name and its rendered fields; `state` is
+    the last build's (None: a fresh start, no tombstones). `models_hash` fingerprints the
+    note types, whose mod moves only when it changes (`State.models_mod`).
     """
     cards = [card for card, _, _ in rendered]
     keyed, diagnostics = assign_keys(cards)
-    known = state.entries if state and state.namespace == namespace else {}
-    by_key = {entry.key: guid for guid, entry in known.items() if not entry.removed}
-    live_guids: dict[int, str] = {}
-    for index, (_, key) in enumerate(keyed):
-        guid = by_key.get(key)
-        if guid is None and key not in by_key and guid_of_key(namespace, key) in known:
-            guid = guid_of_key(namespace, key)
-        if guid is not None:
-            live_guids[index] = guid
-    vanished = {g: e for g, e in known.items() if g not in live_guids.values() and not e.removed}
-    statuses: dict[int, str] = {}
-    previous: dict[int, str] = {}
-    # Renames and moves: a new key takes over a vanished GUID, by term first, then definition.
-    for attribute, status in (("term", "moved"), ("definition", "renamed")):
-        for index, (card, _) in enumerate(keyed):
-            if index in live_guids:
-                continue
-            for guid, entry in list(vanished.items()):
-                if attribute == "term":
-                    same = normalise_term(entry.term) == card.normalised_term
-                else:
-                    same = entry.definition_hash == definition_hash(card)
-                if same:
-                    live_guids[index] = guid
-                    statuses[index] = status
-                    previous[index] = entry.term
-                    del vanished[guid]
-                    break
-    planned: list[Planned] = []
+    known = state.entries if state is not None else {}
+    guids, statuses = _match(keyed, known, namespace)
+    notes: list[Planned] = []
     new_state = State(namespace)
-    seen: dict[str, Card] = {}
+    holder: dict[str, Card] = {}
     for index, (card, key) in enumerate(keyed):
-        model, fields = rendered[index][1], rendered[index][2]
-        guid = live_guids.get(index) or guid_of_key(namespace, key)
-        if guid in seen:
-            other = seen[guid]
-            diagnostics.append(
-                error(
-                    card.location.path,
-                    card.location.line,
-                    f"'{card.term}' would share a GUID with '{other.term}' at {other.location}",
-                )
-            )
+        guid = guids[index]
+        if guid in holder:  # only identical keys get here, reported by assign_keys
             continue
-        seen[guid] = card
+        holder[guid] = card
+        model, fields = rendered[index][1], rendered[index][2]
         digest = content_hash(model, fields, card.tags)
         last = known.get(guid)
         if last is None:
             status, mod = "added", now
         elif last.hash == digest and not last.removed:
-            status, mod = statuses.get(index, "unchanged"), last.mod
-        else:
-            status, mod = statuses.get(index, "changed"), max(now, last.mod + 1)
-        planned.append(
+            status, mod = statuses.get(index) or "unchanged", last.mod
+        else:  # changed, or a tombstone brought back: the note in Anki must be updated
+            status, mod = statuses.get(index) or "changed", newer_mod(last.mod, now)
+        notes.append(
             Planned(
                 guid,
                 mod,
@@ -271,7 +312,9 @@ def plan(
                 card.tags,
                 status,
                 card,
-                previous.get(index, ""),
+                last.term if last and status in ("renamed", "moved") else "",
+                str(card.location),
+                last.mod if last else None,
             )
         )
         new_state.entries[guid] = Entry(
@@ -285,47 +328,132 @@ def plan(
             fields,
             card.tags,
             str(card.location),
+            topic=card.topic,
+            note_path=card.note_path,
         )
     if not prune:
         for guid, entry in known.items():
-            if guid in new_state.entries:
-                continue
-            if entry.removed:  # an earlier build's tombstone: written again, unchanged
-                new_state.entries[guid] = entry
-                planned.append(
-                    Planned(
-                        guid,
-                        entry.mod,
-                        entry.model,
-                        entry.deck,
-                        entry.fields,
-                        entry.tags,
-                        "tombstone",
-                        None,
-                        entry.term,
-                    )
+            if guid not in holder:
+                tomb = _tombstone(guid, entry, now)
+                notes.append(tomb)
+                new_state.entries[guid] = dataclasses.replace(
+                    entry,
+                    tags=tomb.tags,
+                    mod=tomb.mod,
+                    removed=True,
+                    hash=content_hash(entry.model, entry.fields, tomb.tags),
                 )
-                continue
-            tags = tuple(sorted({*entry.tags, REMOVED_TAG}))
-            tomb = dataclasses.replace(
-                entry,
-                tags=tags,
-                mod=max(now, entry.mod + 1),
-                removed=True,
-                hash=content_hash(entry.model, entry.fields, tags),
-            )
-            new_state.entries[guid] = tomb
-            planned.append(
-                Planned(
-                    guid,
-                    tomb.mod,
-                    entry.model,
-                    entry.deck,
-                    entry.fields,
-                    tags,
-                    "removed",
-                    None,
-                    entry.term,
-                )
-            )
-    return planned, new_state, diagnostics
+    if state is not None and state.models_hash == models_hash:
+        new_state.models_hash, new_state.models_mod = models_hash, state.models_mod
+    elif state is not None:
+        new_state.models_hash = models_hash
+        new_state.models_mod = newer_mod(state.models_mod, now)
+    else:
+        new_state.models_hash, new_state.models_mod = models_hash, now
+    return Plan(notes, new_state, diagnostics)
+
+
+def _tombstone(guid: str, entry: Entry, now: int) -> Planned:
+    """A note whose card left the notes, kept in the package tagged notedeck::removed."""
+    if entry.removed:  # an earlier build's tombstone: written again, unchanged
+        return Planned(
+            guid,
+            entry.mod,
+            entry.model,
+            entry.deck,
+            entry.fields,
+            entry.tags,
+            "tombstone",
+            None,
+            entry.term,
+            entry.location,
+            entry.mod,
+        )
+    tags = tuple(sorted({*entry.tags, REMOVED_TAG}))
+    return Planned(
+        guid,
+        newer_mod(entry.mod, now),
+        entry.model,
+        entry.deck,
+        entry.fields,
+        tags,
+        "removed",
+        None,
+        entry.term,
+        entry.location,
+        entry.mod,
+    )
+
+
+def _match(
+    keyed: Sequence[tuple[Card, str]], known: dict[str, Entry], namespace: str
+) -> tuple[list[str], dict[int, str]]:
+    """The GUID of each card, and "moved"/"renamed" for those that changed place or term.
+
+    In order: the GUID the last build gave the same key (a live note, else a tombstone,
+    which brings it back); then a note that vanished in this rebuild with the same term
+    (moved; same term and definition first) or, failing that, the same definition (renamed;
+    only when that definition is unique on both sides, so that short stock answers do not
+    pair unrelated cards); last the key's own GUID, salted when a renamed card holds it.
+    """
+    claimed: dict[str, int] = {}
+    guids: dict[int, str] = {}
+
+    def claim(index: int, guid: str) -> None:
+        guids[index] = guid
+        claimed[guid] = index
+
+    live_by_key = {e.key: g for g, e in known.items() if not e.removed}
+    dead_by_key = {e.key: g for g, e in known.items() if e.removed}
+    for index, (_, key) in enumerate(keyed):
+        guid = live_by_key.get(key) or dead_by_key.get(key)
+        if guid is not None and guid not in claimed:
+            claim(index, guid)
+
+    vanished = {g: e for g, e in known.items() if g not in claimed and not e.removed}
+    by_term: dict[str, list[str]] = defaultdict(list)
+    by_definition: dict[str, list[str]] = defaultdict(list)
+    for guid, entry in sorted(vanished.items()):
+        by_term[normalise_term(entry.term)].append(guid)
+        by_definition[entry.definition_hash].append(guid)
+    open_cards = [i for i in range(len(keyed)) if i not in guids]
+    card_definitions = Counter(definition_hash(keyed[i][0]) for i in open_cards)
+    pairs: list[tuple[int, int, str]] = []  # (-score, card index, guid)
+    for index in open_cards:
+        card = keyed[index][0]
+        digest = definition_hash(card)
+        for guid in by_term.get(card.normalised_term, []):
+            pairs.append((-3 if vanished[guid].definition_hash == digest else -2, index, guid))
+        same = by_definition.get(digest, [])
+        if len(same) == 1 and card_definitions[digest] == 1:
+            pairs.append((-1, index, same[0]))
+    renamed: set[int] = set()
+    for score, index, guid in sorted(pairs):
+        if index in guids or guid in claimed:
+            continue
+        claim(index, guid)
+        if score == -1:
+            renamed.add(index)
+
+    for index, (_, key) in enumerate(keyed):
+        if index not in guids:
+            salt = 0
+            guid = guid_of_key(namespace, key)
+            while guid in claimed:
+                salt += 1
+                guid = guid_of_key(namespace, key, salt)
+            claim(index, guid)
+
+    statuses: dict[int, str] = {}
+    for index, guid in guids.items():
+        last, card = known.get(guid), keyed[index][0]
+        if last is None:
+            continue
+        place = (card.deck, card.note_path, card.topic)
+        if index in renamed:
+            statuses[index] = "renamed"
+        elif normalise_term(last.term) == card.normalised_term and (
+            (last.deck, last.note_path, last.topic) != place
+        ):
+            statuses[index] = "moved"
+    return [guids[i] for i in range(len(keyed))], statuses

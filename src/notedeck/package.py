@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 import zlib
@@ -87,6 +89,17 @@ def _basic_model() -> Any:
 MODELS = {BASIC_NAME: _basic_model}
 
 
+def models_hash() -> str:
+    """A fingerprint of every note type (names, fields, templates, CSS): the state file keeps
+    the note types' mod while it stays the same, so imports update them only on a change."""
+    digest = hashlib.sha256()
+    for name, make in sorted(MODELS.items()):
+        model = make()
+        text = json.dumps([name, model.fields, model.templates, model.css], sort_keys=True)
+        digest.update(text.encode("utf-8"))
+    return digest.hexdigest()[:20]
+
+
 class _StableModNote(genanki.Note):  # type: ignore[misc]
     """A note whose `mod` is its own, not the package's build time (see DESIGN §4)."""
 
@@ -106,7 +119,10 @@ def deck_id(name: str) -> int:
 def write_package(
     notes: Sequence[PackageNote], path: Path, media: Sequence[Path] = (), now: float | None = None
 ) -> None:
-    """Write an .apkg to a temporary file beside `path`, then rename it into place."""
+    """Write an .apkg to a temporary file beside `path`, then rename it into place.
+
+    `now` is the package's time stamp, which genanki gives the note types as their mod.
+    """
     models = {name: make() for name, make in MODELS.items()}
     decks: dict[str, Any] = {}
     for note in notes:

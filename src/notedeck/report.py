@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Diagnostic
-from .identity import Planned
+from .identity import REMOVED_TAG, Planned
 
 STATUSES = ("added", "changed", "unchanged", "renamed", "moved", "removed")
+DETAIL_LINES = 10  # the text report stays short; --json has every card
 
 
 @dataclass
@@ -30,6 +31,18 @@ class Report:
         """How many notes had each status."""
         return {status: len(self.by_status(status)) for status in STATUSES}
 
+    @property
+    def import_updates(self) -> int:
+        """How many notes an import of this package updates in a collection that holds the
+        previous build: the ones whose content changed, renamed and moved cards whose fields
+        changed, and new tombstones (their tag changed)."""
+        return sum(1 for p in self.planned if p.updates_anki)
+
+    @property
+    def tombstones(self) -> int:
+        """Removed cards of earlier builds, still in the package (until --prune)."""
+        return len(self.by_status("tombstone"))
+
     def summary(self) -> str:
         """One line for a person: where the package went and what changed."""
         counts = self.counts()
@@ -42,36 +55,44 @@ class Report:
         return text
 
     def details(self) -> list[str]:
-        """A line per renamed, moved or removed card."""
+        """A line per renamed, moved or removed card (at most DETAIL_LINES, then a count)."""
         lines = []
         for item in self.planned:
             if item.status in ("renamed", "moved") and item.card is not None:
                 lines.append(
-                    f"{item.status}: {item.previous_term} -> {item.card.term} "
-                    f"({item.card.location})"
+                    f"{item.status}: {item.previous_term} -> {item.card.term} ({item.source})"
                 )
             elif item.status == "removed":
-                lines.append(f"removed: {item.previous_term} (tagged notedeck::removed)")
+                lines.append(f"removed: {item.previous_term} (tagged {REMOVED_TAG})")
+        if len(lines) > DETAIL_LINES:
+            rest = len(lines) - DETAIL_LINES + 1
+            lines[DETAIL_LINES - 1 :] = [f"… and {rest} more (see --json)"]
         return lines
 
     def as_json(self) -> dict[str, Any]:
-        """The report as one JSON object."""
+        """The report as one JSON object: a list of cards per status, counts and warnings."""
 
         def entry(item: Planned) -> dict[str, Any]:
             card = item.card
-            return {
+            found: dict[str, Any] = {
                 "guid": item.guid,
                 "term": card.term if card else item.previous_term,
                 "deck": item.deck,
-                "source": str(card.location) if card else None,
-                **({"previous_term": item.previous_term} if item.previous_term and card else {}),
+                "source": item.source,
             }
+            if card is not None and item.previous_term:
+                found["previous_term"] = item.previous_term
+            return found
 
         return {
             "packages": [str(p) for p in self.packages],
             "notes_read": self.notes_read,
-            "counts": self.counts(),
-            **{s: [entry(p) for p in self.by_status(s)] for s in STATUSES if s != "unchanged"},
+            "counts": {
+                **self.counts(),
+                "tombstones": self.tombstones,
+                "import_updates": self.import_updates,
+            },
+            **{s: [entry(p) for p in self.by_status(s)] for s in STATUSES},
             "warnings": [str(w) for w in self.warnings],
         }
 
