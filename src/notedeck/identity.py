@@ -139,6 +139,8 @@ def load_state(
         return None, []
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict) or not isinstance(raw.get("notes"), dict):
+            raise ValueError("not a JSON object with notes")
         if raw.get("version") != STATE_VERSION:
             raise ValueError(f"unknown version {raw.get('version')!r}")
         state = State(
@@ -148,7 +150,9 @@ def load_state(
             models_mod=int(raw.get("models_mod", 0)),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        reason = type(exc).__name__ if not str(exc) else str(exc).splitlines()[0][:80]
+        reason = str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__
+        if isinstance(exc, KeyError):
+            reason = f"a note lacks {reason}"
         return None, [
             warning(str(path), 1, f"state file is corrupt ({reason}); rebuilding from scratch")
         ]
@@ -164,16 +168,19 @@ def load_state(
     return state, []
 
 
-def _entry(raw: dict[str, object]) -> Entry:
+def _entry(raw: object) -> Entry:
+    if not isinstance(raw, dict):
+        raise ValueError("a note is not a JSON object")
+
     def strings(value: object) -> tuple[str, ...]:
         if not isinstance(value, list):
-            raise TypeError("expected a list")
+            raise ValueError("a list of fields or tags is not a list")
         return tuple(str(v) for v in value)
 
     return Entry(
         key=str(raw["key"]),
         hash=str(raw["hash"]),
-        mod=int(raw["mod"]),  # type: ignore[call-overload]
+        mod=int(raw["mod"]),
         term=str(raw["term"]),
         definition_hash=str(raw["definition_hash"]),
         deck=str(raw["deck"]),
