@@ -16,6 +16,14 @@ from .extract import Card, Extraction, extract_paths
 from .identity import assign_guids
 
 NOTES = click.argument("notes", nargs=-1, type=click.Path(path_type=Path))
+OUT = click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Output folder.",
+)
 
 
 def _paths(notes: tuple[Path, ...]) -> list[Path]:
@@ -42,14 +50,7 @@ def cli() -> None:
 
 @cli.command("build")
 @NOTES
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="Output folder.",
-)
+@OUT
 @click.option("--split", is_flag=True, help="One package per top-level deck.")
 @click.option("--prune", is_flag=True, help="Drop removed cards instead of keeping tombstones.")
 @click.option("--namespace", help="Identity namespace of the cards' GUIDs.")
@@ -79,9 +80,56 @@ def build_command(
         return
     _print_warnings(report.warnings, quiet)
     if not quiet:
-        click.echo(report.summary())
-        for line in report.details():
-            click.echo("  " + line)
+        for line in report.text():
+            click.echo(line)
+
+
+@cli.command("watch")
+@NOTES
+@OUT
+@click.option("--namespace", help="Identity namespace of the cards' GUIDs.")
+def watch_command(notes: tuple[Path, ...], out: Path, namespace: str | None) -> None:
+    """Build NOTES, then rebuild whenever a note changes (Ctrl-C stops).
+
+    \b
+    Example:
+      notedeck watch cards -o build
+    """
+    from .watch import watch
+
+    watch(_paths(notes), BuildOptions(out=out), {"namespace": namespace}, echo=click.echo)
+
+
+@cli.command("sync")
+@NOTES
+@click.option(
+    "--collection",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The Anki collection file (e.g. ~/.local/share/Anki2/User 1/collection.anki2).",
+)
+@OUT
+@click.option("--namespace", help="Identity namespace of the cards' GUIDs.")
+def sync_command(
+    notes: tuple[Path, ...], collection: Path, out: Path, namespace: str | None
+) -> None:
+    """Build NOTES and apply the build to a closed Anki collection: adds, updates, moves
+    between decks, deletions of removed cards. Needs `pip install 'notedeck[anki]'`.
+
+    \b
+    Example:
+      notedeck sync cards --collection ~/.local/share/Anki2/"User 1"/collection.anki2
+    """
+    from .sync import sync
+
+    report, result = sync(
+        _paths(notes), BuildOptions(out=out), {"namespace": namespace}, collection
+    )
+    _print_warnings(report.warnings)
+    for line in [*report.text(), result.summary()]:
+        click.echo(line)
+    for line in result.skipped:
+        click.echo(f"{line}; left alone", err=True)
 
 
 def _extraction(notes: tuple[Path, ...]) -> Extraction:

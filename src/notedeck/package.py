@@ -89,6 +89,11 @@ def _basic_model() -> Any:
 MODELS = {BASIC_NAME: _basic_model}
 
 
+def model_id(name: str) -> int:
+    """The fixed ID of the note type called `name`."""
+    return int(MODELS[name]().model_id)
+
+
 def models_hash() -> str:
     """A fingerprint of every note type (names, fields, templates, CSS): the state file keeps
     the note types' mod while it stays the same, so imports update them only on a change."""

@@ -69,6 +69,10 @@ class Report:
             lines[DETAIL_LINES - 1 :] = [f"… and {rest} more (see --json)"]
         return lines
 
+    def text(self) -> list[str]:
+        """The report as printed: the summary line, then the details indented."""
+        return [self.summary(), *("  " + line for line in self.details())]
+
     def as_json(self) -> dict[str, Any]:
         """The report as one JSON object: a list of cards per status, counts and warnings."""
 
