@@ -8,6 +8,7 @@ each card of a moved note file (its Source field names the new folder), and a ne
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from notedeck.build import BuildOptions, build
 from notedeck.identity import REMOVED_TAG
 from notedeck.report import Report
 from tests.anki_helpers import ImportLog, answer, card_history, collection, import_package, notes
+from tests.conftest import run_cli
 from tests.regen_scenario import (
     ADDED,
     EDITED,
@@ -217,3 +219,75 @@ def test_css_change_updates_the_note_type_in_place(
         assert ".term { color: #b31d28; }" in model["css"]
         assert [f["name"] for f in model["flds"]] == list(package.BASIC_FIELDS)
         assert model["mod"] == NOW + 1
+
+
+# The report on the command line ----------------------------------------------------------
+
+REPORT_KEYS = [
+    "packages",
+    "notes_read",
+    "counts",
+    "added",
+    "changed",
+    "unchanged",
+    "renamed",
+    "moved",
+    "removed",
+    "warnings",
+]
+
+
+def test_build_json_is_one_object_with_every_status(tmp_path: Path) -> None:
+    notes_dir, out = copy_v1(tmp_path), tmp_path / "out"
+    assert run_cli("build", str(notes_dir), "-o", str(out), "-q").exit_code == 0
+    make_v2(notes_dir)
+    result = run_cli("build", str(notes_dir), "-o", str(out), "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert list(report) == REPORT_KEYS
+    assert report["counts"] == {
+        "added": 2,
+        "changed": 3,
+        "unchanged": 21,
+        "renamed": 1,
+        "moved": 4,
+        "removed": 1,
+        "tombstones": 0,
+        "import_updates": 9,
+    }
+    assert report["renamed"] == [
+        {
+            "guid": report["renamed"][0]["guid"],
+            "term": "Loopback address",
+            "deck": "Networking",
+            "source": f"{notes_dir / 'networking.md'}:11",
+            "previous_term": "Loopback",
+        }
+    ]
+    assert report["removed"][0]["term"] == REMOVED
+    assert len(report["unchanged"]) == 21 and report["warnings"] == []
+
+
+def test_build_text_report_is_a_summary_and_a_few_lines(tmp_path: Path) -> None:
+    notes_dir, out = copy_v1(tmp_path), tmp_path / "out"
+    assert run_cli("build", str(notes_dir), "-o", str(out), "-q").exit_code == 0
+    make_v2(notes_dir)
+    result = run_cli("build", str(notes_dir), "-o", str(out))
+    kitchen = notes_dir / "hobby" / "kitchen.md"
+    assert result.stdout.splitlines() == [
+        f"{out / 'notes.apkg'}: 31 cards from 4 notes (2 added, 3 changed, 21 unchanged, "
+        "1 renamed, 4 moved, 1 removed)",
+        f"  moved: Blanching to {kitchen}:8 (deck hobby::Kitchen)",
+        f"  moved: Emulsion to {kitchen}:9 (deck hobby::Kitchen)",
+        f"  moved: Deglazing to {kitchen}:10 (deck hobby::Kitchen)",
+        f"  moved: Proofing to {kitchen}:11 (deck hobby::Kitchen)",
+        f"  renamed: Loopback -> Loopback address ({notes_dir / 'networking.md'}:11)",
+        "  removed: Sidecar (tagged notedeck::removed)",
+    ]
+    (notes_dir / "networking.md").unlink()
+    (notes_dir / "storage.md").unlink()
+    result = run_cli("build", str(notes_dir), "-o", str(out))
+    lines = result.stdout.splitlines()
+    assert len(lines) == 11
+    assert lines[0].endswith("12 cards from 2 notes (12 unchanged, 19 removed)")
+    assert lines[-1] == "  … and 10 more (see --json)"

@@ -58,10 +58,10 @@ class Report:
         """A line per renamed, moved or removed card (at most DETAIL_LINES, then a count)."""
         lines = []
         for item in self.planned:
-            if item.status in ("renamed", "moved") and item.card is not None:
-                lines.append(
-                    f"{item.status}: {item.previous_term} -> {item.card.term} ({item.source})"
-                )
+            if item.status == "renamed" and item.card is not None:
+                lines.append(f"renamed: {item.previous_term} -> {item.card.term} ({item.source})")
+            elif item.status == "moved" and item.card is not None:
+                lines.append(f"moved: {item.card.term} to {item.source} (deck {item.deck})")
             elif item.status == "removed":
                 lines.append(f"removed: {item.previous_term} (tagged {REMOVED_TAG})")
         if len(lines) > DETAIL_LINES:

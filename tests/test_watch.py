@@ -1,0 +1,101 @@
+"""`notedeck watch`, run as a real process: rebuilds on change, survives a broken note."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from notedeck.identity import STATE_NAME
+from tests.regen_scenario import copy_v1
+
+TIMEOUT = 60.0  # seconds; generous for a loaded machine, the loop ends as soon as it can
+
+
+@pytest.fixture
+def watcher(tmp_path: Path) -> Iterator[tuple[Path, Path, Path, Path]]:
+    """`notedeck watch notes -o out` running in tmp_path: (notes, out, stdout, stderr)."""
+    notes, out = copy_v1(tmp_path), tmp_path / "out"
+    stdout, stderr = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+    with stdout.open("wb") as out_stream, stderr.open("wb") as err_stream:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "notedeck", "watch", "notes", "-o", "out"],
+            cwd=tmp_path,
+            stdout=out_stream,
+            stderr=err_stream,
+        )
+        try:
+            yield notes, out, stdout, stderr
+            assert process.poll() is None, "watch stopped by itself"
+        finally:
+            process.terminate()
+            process.wait(timeout=TIMEOUT)
+
+
+def wait_for(condition: Callable[[], bool], *logs: Path) -> None:
+    """Poll until `condition` holds, failing with the logs after TIMEOUT seconds."""
+    deadline = time.monotonic() + TIMEOUT
+    while not condition():
+        if time.monotonic() > deadline:
+            shown = "\n".join(f"{p.name}:\n{p.read_text(encoding='utf-8')}" for p in logs)
+            pytest.fail(f"timed out waiting\n{shown}")
+        time.sleep(0.1)
+
+
+def state_terms(out: Path) -> set[str]:
+    """The terms of the live notes in the state file ({} while there is none)."""
+    try:
+        state = json.loads((out / STATE_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return {e["term"] for e in state["notes"].values() if not e.get("removed")}
+
+
+def test_watch_rebuilds_on_change_and_survives_a_broken_note(
+    watcher: tuple[Path, Path, Path, Path],
+) -> None:
+    notes, out, stdout, stderr = watcher
+    wait_for(lambda: len(state_terms(out)) == 30, stdout, stderr)
+    wait_for(lambda: "watching notes" in stderr.read_text(encoding="utf-8"), stdout, stderr)
+    assert "out/notes.apkg: 30 cards from 4 notes (30 added)" in stdout.read_text("utf-8")
+
+    extra = notes / "extra.md"
+    extra.write_text("# Kernel\n\nKernel: the core program of an operating system.\n", "utf-8")
+    wait_for(lambda: "Kernel" in state_terms(out), stdout, stderr)
+    wait_for(lambda: "(1 added, 30 unchanged)" in stdout.read_text("utf-8"), stdout, stderr)
+
+    # Half-typed front matter: the error line is printed, the package is left as it was.
+    package = out / "notes.apkg"
+    written = package.stat().st_mtime_ns
+    extra.write_text("---\ntitle: [Kern\n---\nKernel: the core program.\n", "utf-8")
+    wait_for(
+        lambda: "extra.md:3: front matter is not valid YAML" in stderr.read_text("utf-8"),
+        stdout,
+        stderr,
+    )
+    assert package.stat().st_mtime_ns == written
+
+    extra.write_text(
+        "---\ntitle: Kernel\n---\n# Kernel\n\nScheduler: the part that picks the next task.\n",
+        "utf-8",
+    )
+    wait_for(lambda: "Scheduler" in state_terms(out), stdout, stderr)
+    assert "Kernel" not in state_terms(out)
+    assert "Traceback" not in stderr.read_text("utf-8")
+
+
+def test_watch_of_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "notedeck", "watch", "nowhere"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (2, "nowhere: no such file or folder\n")
