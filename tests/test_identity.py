@@ -9,6 +9,8 @@ from pathlib import Path
 
 import genanki
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from notedeck.errors import Location
 from notedeck.extract import Card
@@ -330,3 +332,50 @@ def test_build_with_a_corrupt_state_file_warns_and_writes_a_fresh_one(tmp_path: 
     assert report["counts"]["added"] == 30 and report["removed"] == []
     assert any("state file is corrupt" in w for w in report["warnings"])
     assert json.loads((out / STATE_NAME).read_text(encoding="utf-8"))["version"] == 1
+
+
+# Properties over random rebuilds ----------------------------------------------------------
+
+_cards = st.lists(
+    st.builds(
+        lambda term, definition, deck, topic, note: card(
+            term, definition, deck=deck, topic=(topic,), note=note
+        ),
+        st.sampled_from(["Port", "port", "Gate", "Node", "Pod"]),
+        st.sampled_from(["one", "two", "three"]),
+        st.sampled_from(["X", "Y"]),
+        st.sampled_from(["t1", "t2"]),
+        st.sampled_from(["a.md", "b.md"]),
+    ),
+    max_size=12,
+).map(
+    # Extraction never gives two cards with one deck, topic, file and term.
+    lambda cards: list(
+        {(c.deck, c.topic, c.note_path, c.normalised_term): c for c in cards}.values()
+    )
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_cards, _cards)
+def test_any_rebuild_keeps_guids_unique_and_mods_honest(old: list[Card], new: list[Card]) -> None:
+    first = run(old, None)
+    second = run(new, first.state, now=T)
+    assert second.diagnostics == [d for d in second.diagnostics if d.severity == "warning"]
+    guids = [p.guid for p in second.notes]
+    assert len(guids) == len(set(guids))
+    before = {p.guid: p for p in first.notes}
+    for item in second.notes:
+        last = before.get(item.guid)
+        if item.status == "added":
+            assert last is None and item.mod == T
+        elif item.status == "unchanged" or (item.status == "moved" and not item.updates_anki):
+            assert last is not None and item.mod == last.mod and item.fields == last.fields
+        else:
+            assert last is not None and item.mod == last.mod + 1
+    live = {p.guid for p in second.notes if p.card is not None}
+    assert {p.guid for p in second.notes if p.status == "removed"} == set(before) - live
+    # The same notes again: nothing changes, nothing more is removed.
+    third = run(new, second.state, now=T + 7)
+    assert [(p.guid, p.mod) for p in third.notes] == [(p.guid, p.mod) for p in second.notes]
+    assert {p.status for p in third.notes} <= {"unchanged", "tombstone"}

@@ -294,12 +294,8 @@ def plan(
     guids, statuses = _match(keyed, known, namespace)
     notes: list[Planned] = []
     new_state = State(namespace)
-    holder: dict[str, Card] = {}
     for index, (card, key) in enumerate(keyed):
         guid = guids[index]
-        if guid in holder:  # only identical keys get here, reported by assign_keys
-            continue
-        holder[guid] = card
         model, fields = rendered[index][1], rendered[index][2]
         digest = content_hash(model, fields, card.tags)
         last = known.get(guid)
@@ -340,7 +336,7 @@ def plan(
         )
     if not prune:
         for guid, entry in known.items():
-            if guid not in holder:
+            if guid not in new_state.entries:  # a card left the notes
                 tomb = _tombstone(guid, entry, now)
                 notes.append(tomb)
                 new_state.entries[guid] = dataclasses.replace(
