@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import FIXTURES
 
@@ -76,3 +77,14 @@ def make_v2(notes: Path) -> None:
     )
     (notes / "hobby").mkdir()
     (notes / "kitchen.md").rename(notes / "hobby" / "kitchen.md")
+
+
+def notes_by_term(col: Any) -> dict[str, dict[str, Any]]:
+    """Every note (as anki_helpers.notes gives it) by its Term, with its only card's id."""
+    from tests.anki_helpers import notes  # here: the tests without Anki import this module too
+
+    found = {}
+    for note in notes(col):
+        (card_id,) = col.get_note(note["id"]).card_ids()
+        found[note["fields"]["Term"]] = {**note, "card": card_id}
+    return found

@@ -32,16 +32,13 @@ from tests.regen_scenario import (
     V1,
     copy_v1,
     make_v2,
+    notes_by_term,
 )
 
 
 def card_ids(col: Any) -> dict[str, int]:
     """Term -> the id of its (only) card."""
-    found = {}
-    for note in notes(col):
-        (card_id,) = col.get_note(note["id"]).card_ids()
-        found[note["fields"]["Term"]] = card_id
-    return found
+    return {term: note["card"] for term, note in notes_by_term(col).items()}
 
 
 @dataclass

@@ -11,7 +11,7 @@ import pytest
 
 from notedeck.build import BuildOptions
 from notedeck.sync import SyncResult, sync
-from tests.anki_helpers import answer, card_history, notes
+from tests.anki_helpers import answer, card_history
 from tests.conftest import run_cli
 from tests.regen_scenario import (
     ADDED,
@@ -23,6 +23,7 @@ from tests.regen_scenario import (
     REVIEWED,
     copy_v1,
     make_v2,
+    notes_by_term,
 )
 
 
@@ -31,14 +32,6 @@ def open_col(path: Path) -> Any:
     from anki.collection import Collection
 
     return Collection(str(path))
-
-
-def by_term(col: Any) -> dict[str, dict[str, Any]]:
-    found = {}
-    for note in notes(col):
-        (card_id,) = col.get_note(note["id"]).card_ids()
-        found[note["fields"]["Term"]] = {**note, "card": card_id}
-    return found
 
 
 @dataclass
@@ -65,7 +58,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Synced:
     open_col(path).close()
     _, first = sync([notes_dir], BuildOptions(out=out, now=NOW), None, path)
     col = open_col(path)
-    before = by_term(col)
+    before = notes_by_term(col)
     answer(col, [before[term]["card"] for term in REVIEWED])
     history_before = {term: card_history(col, before[term]["card"]) for term in REVIEWED}
     for term in ("Gateway", "Subnet", "Blanching"):
@@ -76,7 +69,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Synced:
     make_v2(notes_dir)
     _, second = sync([notes_dir], BuildOptions(out=out, now=NOW), None, path)
     col = open_col(path)
-    after = by_term(col)
+    after = notes_by_term(col)
     history_after = {
         term: card_history(col, after[RENAMED[1] if term == RENAMED[0] else term]["card"])
         for term in REVIEWED
@@ -86,7 +79,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Synced:
     _, third = sync([notes_dir], BuildOptions(out=out, now=NOW), None, path)
     backups = sorted(path.parent.glob("collection.notedeck-backup-*.anki2"))
     col = open_col(second.backup)  # taken just before v2 was applied
-    backup_terms = sorted(by_term(col))
+    backup_terms = sorted(notes_by_term(col))
     col.close()
     return Synced(
         first,

@@ -16,6 +16,7 @@ from .extract import Card, Extraction, extract_paths
 from .identity import assign_guids
 
 NOTES = click.argument("notes", nargs=-1, type=click.Path(path_type=Path))
+NAMESPACE = click.option("--namespace", help="Identity namespace of the cards' GUIDs.")
 OUT = click.option(
     "-o",
     "--out",
@@ -53,7 +54,7 @@ def cli() -> None:
 @OUT
 @click.option("--split", is_flag=True, help="One package per top-level deck.")
 @click.option("--prune", is_flag=True, help="Drop removed cards instead of keeping tombstones.")
-@click.option("--namespace", help="Identity namespace of the cards' GUIDs.")
+@NAMESPACE
 @click.option("--keep-going", is_flag=True, help="Write the notes without errors anyway.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
@@ -87,7 +88,7 @@ def build_command(
 @cli.command("watch")
 @NOTES
 @OUT
-@click.option("--namespace", help="Identity namespace of the cards' GUIDs.")
+@NAMESPACE
 def watch_command(notes: tuple[Path, ...], out: Path, namespace: str | None) -> None:
     """Build NOTES, then rebuild whenever a note changes (Ctrl-C stops).
 
@@ -109,7 +110,7 @@ def watch_command(notes: tuple[Path, ...], out: Path, namespace: str | None) -> 
     help="The Anki collection file (e.g. ~/.local/share/Anki2/User 1/collection.anki2).",
 )
 @OUT
-@click.option("--namespace", help="Identity namespace of the cards' GUIDs.")
+@NAMESPACE
 def sync_command(
     notes: tuple[Path, ...], collection: Path, out: Path, namespace: str | None
 ) -> None:
