@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from . import __version__
+from . import __version__, check
 from .build import BuildOptions, build
+from .config import CONFIG_NAME
 from .errors import NotedeckError
 from .extract import Card, Extraction, extract_paths
 from .identity import assign_guids
+from .init import init as init_notes
+from .sources import find_notes
 
 NOTES = click.argument("notes", nargs=-1, type=click.Path(path_type=Path))
 NAMESPACE = click.option("--namespace", help="Identity namespace of the cards' GUIDs.")
@@ -44,8 +48,14 @@ def cli() -> None:
     """Turn Markdown study notes into Anki decks that update in place.
 
     \b
-    Example:
+    Examples:
+      notedeck init cards               # a starter notes folder
+      notedeck check cards              # what becomes a card, what is skipped and why
       notedeck build cards -o build     # cards/**/*.md -> build/cards.apkg
+
+    \b
+    Shell completion (bash; zsh and fish likewise):
+      eval "$(_NOTEDECK_COMPLETE=bash_source notedeck)"
     """
 
 
@@ -197,24 +207,62 @@ def extract_command(notes: tuple[Path, ...], fmt: str) -> None:
 
 @cli.command("check")
 @NOTES
-def check_command(notes: tuple[Path, ...]) -> None:
-    """Explain what became a card and what was skipped, as `path:line: …` lines.
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for a person, json for a tool.",
+)
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour the text output. Default: on a terminal, unless NO_COLOR is set.",
+)
+def check_command(notes: tuple[Path, ...], fmt: str, color: bool | None) -> None:
+    """Show, note by note, the cards found in NOTES (default: cards/) and the sections
+    skipped, with the reason. Exits 1 when a note has errors; warnings do not fail.
+
+    \b
+    Examples:
+      notedeck check cards
+      notedeck check cards/01-headings.md --format json
+    """
+    paths = _paths(notes)
+    result = extract_paths(paths)
+    found, _ = find_notes(paths)
+    checked = check.check_notes(result, [note.display for note in found])
+    if fmt == "json":
+        click.echo(json.dumps(check.as_json(checked), ensure_ascii=False, indent=2))
+    else:
+        if color is None and os.environ.get("NO_COLOR"):
+            color = False
+        for line in check.text_lines(checked):
+            click.echo(line, color=color)
+        click.echo(check.summary(checked))
+    if result.errors:
+        sys.exit(1)
+
+
+@cli.command("init")
+@click.argument("folder", default=Path("cards"), type=click.Path(path_type=Path))
+def init_command(folder: Path) -> None:
+    """Make FOLDER (default: cards/) a starter notes folder: one short example note per
+    writing style, in Japanese and English, and a commented notedeck.yaml.
+
+    Never overwrites: when any of those files already exists, nothing is written and
+    the command exits 2.
 
     \b
     Example:
-      notedeck check cards
+      notedeck init cards && notedeck build cards
     """
-    result = extract_paths(_paths(notes))
-    for diagnostic in sorted(result.diagnostics):
-        click.echo(str(diagnostic))
-    for decision in sorted(result.decisions, key=lambda d: (d.location, d.verdict)):
-        kind = f" ({decision.kind})" if decision.kind else ""
-        click.echo(f"{decision.location}: {decision.verdict}{kind}: {decision.message}")
-    cards = len(result.cards)
-    skipped = sum(1 for d in result.decisions if d.verdict == "skip")
-    click.echo(f"{cards} cards, {skipped} skipped, {len(result.errors)} errors", err=True)
-    if result.errors:
-        sys.exit(1)
+    written = init_notes(folder)
+    notes = sum(1 for path in written if path.suffix == ".md")
+    click.echo(f"{folder}: {notes} example notes and {CONFIG_NAME} written")
+    click.echo(f"next: notedeck check {folder}    # what becomes a card")
+    click.echo(f"      notedeck build {folder}    # build/{folder.resolve().name}.apkg")
 
 
 def main() -> None:

@@ -6,7 +6,8 @@ All merging and validation happens here, so every other module receives a finish
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,26 +104,33 @@ class Config:
         return key in names
 
 
-_FIELD_TYPES: dict[str, type] = {
-    "namespace": str,
-    "package": str,
-    "deck": str,
-    "deck_mode": str,
-    "tag_prefix": str,
-    "rules": list,
-    "meta_sections": list,
-    "extra_meta_sections": list,
-    "term_max_chars": int,
-    "term_max_words": int,
-    "highlight_cloze": bool,
-    "reversed": bool,
+# What each setting holds, in the words the error messages use.
+_KINDS: dict[str, str] = {
+    "namespace": "text",
+    "package": "text",
+    "deck": "text",
+    "deck_mode": "choice",
+    "tag_prefix": "text",
+    "rules": "rules",
+    "meta_sections": "names",
+    "extra_meta_sections": "names",
+    "term_max_chars": "count",
+    "term_max_words": "count",
+    "highlight_cloze": "switch",
+    "reversed": "switch",
 }
 # Settings that only make sense for the whole build, not for one note.
 _BUILD_ONLY = frozenset({"namespace", "package"})
+# Settings whose default is "not set", so an empty value (`deck:`) is allowed.
+_OPTIONAL = frozenset({"package", "deck", "tag_prefix"})
+_LIST_KEYS = frozenset({"rules", "meta_sections", "extra_meta_sections"})
 
 
 def load_config_file(root: Path) -> tuple[dict[str, Any], Path | None]:
-    """The settings in `notedeck.yaml` at the notes root, validated; {} when there is none."""
+    """The settings in `notedeck.yaml` at the notes root, validated; {} when there is none.
+
+    Any problem raises UsageProblem (exit 2) with one `path:line: message` line per problem.
+    """
     path = root / CONFIG_NAME
     if not path.is_file():
         return {}, None
@@ -141,91 +149,174 @@ def load_config_file(root: Path) -> tuple[dict[str, Any], Path | None]:
     if loaded is None:
         return {}, path
     if not isinstance(loaded, dict):
-        raise UsageProblem(f"{shown}:1: the config must be a mapping of settings")
-    lines = _key_lines(node)
-    problems = validate(loaded, shown, lines, for_note=False)
+        line = node.start_mark.line + 1 if node is not None else 1
+        raise UsageProblem(
+            f"{shown}:{line}: the config must be `setting: value` lines, not {_describe(loaded)}"
+        )
+    lines, problems = _key_lines(node, shown)
+    problems += validate(loaded, shown, lines, for_note=False)
     if problems:
-        raise UsageProblem(str(problems[0]).replace("warning: ", ""))
+        raise UsageProblem("\n".join(str(d) for d in sorted(problems)))
     return loaded, path
 
 
-def _key_lines(node: yaml.Node | None) -> dict[str, int]:
+def _key_lines(node: yaml.Node | None, shown: str) -> tuple[dict[str, int], list[Diagnostic]]:
+    """The line of each top-level key (and of each entry of a list or mapping under it, as
+    `key[index]` and `key.name`), and an error for a key written twice."""
+    lines: dict[str, int] = {}
+    problems: list[Diagnostic] = []
     if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+        return lines, problems
+    for key_node, value_node in node.value:
+        key, line = str(key_node.value), key_node.start_mark.line + 1
+        if key in lines:
+            problems.append(
+                error(shown, line, f"'{key}' is set twice (first on line {lines[key]})")
+            )
+            continue
+        lines[key] = line
+        if isinstance(value_node, yaml.SequenceNode):
+            for index, item in enumerate(value_node.value):
+                lines[f"{key}[{index}]"] = item.start_mark.line + 1
+        elif isinstance(value_node, yaml.MappingNode):
+            for item_key, _ in value_node.value:
+                lines[f"{key}.{item_key.value}"] = item_key.start_mark.line + 1
+    return lines, problems
 
 
 def validate(
     settings: Mapping[str, Any], shown: str, lines: Mapping[str, int], *, for_note: bool
 ) -> list[Diagnostic]:
-    """Problems with a settings mapping: unknown keys, wrong types, unknown values."""
+    """Problems with a settings mapping: unknown keys, wrong types, unknown values.
+
+    Each message names what is allowed. In a note's front matter they are warnings (the note
+    is still read, with the setting ignored); in notedeck.yaml they are errors.
+    """
     problems: list[Diagnostic] = []
     make = warning if for_note else error
-    allowed = sorted(k for k in _FIELD_TYPES if not (for_note and k in _BUILD_ONLY))
-    for key, raw in settings.items():
-        value: Any = raw
-        line = lines.get(str(key), 1)
-        if key not in allowed:
-            problems.append(
-                make(shown, line, f"unknown setting '{key}' (allowed: {', '.join(allowed)})")
+    allowed = sorted(k for k in _KINDS if not (for_note and k in _BUILD_ONLY))
+    for key, value in settings.items():
+        name = str(key)
+        line = lines.get(name, 1)
+        if for_note and name in _BUILD_ONLY:
+            message = f"'{name}' applies to the whole build: set it in {CONFIG_NAME}"
+        elif name not in _KINDS:
+            message = f"unknown setting '{name}'{_did_you_mean(name, allowed)}; allowed: " + (
+                ", ".join(allowed)
             )
-            continue
-        expected = _FIELD_TYPES[key]
-        if not _type_ok(value, expected):
-            word = _type_word(expected.__name__)
-            problems.append(make(shown, line, f"'{key}' must be a {word}"))
-            continue
-        if key == "deck_mode" and value not in DECK_MODES:
-            problems.append(
-                make(shown, line, f"'deck_mode' must be one of: {', '.join(DECK_MODES)}")
-            )
-        if key == "rules":
-            unknown = [r for r in value if r not in RULE_NAMES]
-            if unknown:
-                problems.append(
-                    make(
-                        shown,
-                        line,
-                        f"unknown rule '{unknown[0]}' (rules: {', '.join(RULE_NAMES)})",
-                    )
-                )
-        if key in ("term_max_chars", "term_max_words") and value < 1:
-            problems.append(make(shown, line, f"'{key}' must be at least 1"))
+        else:
+            message = _value_problem(name, value)
+            if message and name == "rules":
+                line = _rules_line(value, lines, line)
+        if message:
+            problems.append(make(shown, line, message))
     return problems
 
 
-def _type_ok(value: Any, expected: type) -> bool:
-    """isinstance, but a bool is no whole number and a list holds only plain values."""
-    if isinstance(value, bool) and expected is not bool:
-        return False
-    if expected is list:
-        return isinstance(value, list) and all(isinstance(v, str | int | float) for v in value)
-    return isinstance(value, expected)
+def _value_problem(key: str, value: Any) -> str:
+    """What is wrong with one known setting's value, or ''."""
+    kind = _KINDS[key]
+    if value is None and key in _OPTIONAL:
+        return ""
+    if kind == "text":
+        if not isinstance(value, str) or not value.strip():
+            return f"'{key}' must be a text, not {_describe(value)}"
+    elif kind == "choice":
+        if value not in DECK_MODES:
+            return f"'{key}' must be one of {', '.join(DECK_MODES)}, not {_describe(value)}"
+    elif kind == "count":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            return f"'{key}' must be a whole number of 1 or more, not {_describe(value)}"
+    elif kind == "switch":
+        if not isinstance(value, bool):
+            return f"'{key}' must be true or false, not {_describe(value)}"
+    elif kind == "names":
+        if not isinstance(value, list) or not all(_is_name(v) for v in value):
+            return f"'{key}' must be a list of headings, like [Notes, メモ], not {_describe(value)}"
+    elif kind == "rules":
+        return _rules_problem(value)
+    return ""
 
 
-def _type_word(name: str) -> str:
-    return {"str": "string", "int": "whole number", "bool": "true or false", "list": "list"}.get(
-        name, name
-    )
+def _rules_problem(value: Any) -> str:
+    """`rules:` is a list of the rules to run, or a mapping switching some on or off."""
+    names = ", ".join(RULE_NAMES)
+    if not isinstance(value, list | dict):
+        return (
+            "'rules' must be a list of rules to use, like [heading, colon], or a mapping like "
+            f"{{sentence: false}}, not {_describe(value)}; rules: {names}"
+        )
+    for entry in value:
+        if entry not in RULE_NAMES:
+            suggestion = _did_you_mean(entry, RULE_NAMES)
+            return f"unknown rule {_describe(entry)}{suggestion}; rules: {names}"
+        if isinstance(value, dict) and not isinstance(value[entry], bool):
+            return f"'rules: {entry}' must be true or false, not {_describe(value[entry])}"
+    return ""
+
+
+def _rules_line(value: Any, lines: Mapping[str, int], default: int) -> int:
+    """The line of the first bad entry of `rules:`, when the file says where it is."""
+    if isinstance(value, list):
+        for index, entry in enumerate(value):
+            if entry not in RULE_NAMES:
+                return lines.get(f"rules[{index}]", default)
+    if isinstance(value, dict):
+        for entry, switch in value.items():
+            if entry not in RULE_NAMES or not isinstance(switch, bool):
+                return lines.get(f"rules.{entry}", default)
+    return default
+
+
+def _is_name(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
+def _did_you_mean(word: Any, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _describe(value: Any) -> str:
+    """A value as an error message quotes it: `'chapter'`, `3`, `a list`."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
 
 
 def merge(base: Config, settings: Mapping[str, Any]) -> Config:
-    """A new Config with the valid settings applied over `base`."""
+    """A new Config with the valid settings applied over `base` (invalid ones are ignored:
+    `validate` reports them)."""
     changes: dict[str, Any] = {}
-    for key, raw in settings.items():
-        value: Any = raw
-        if key not in _FIELD_TYPES:
+    for key, value in settings.items():
+        if key not in _KINDS or _value_problem(key, value):
             continue
-        if not _type_ok(value, _FIELD_TYPES[key]):
-            continue
-        if key in ("rules", "meta_sections", "extra_meta_sections"):
-            value = tuple(str(v) for v in value)
         if key == "rules":
-            value = tuple(r for r in RULE_NAMES if r in value)
-        if key == "deck_mode" and value not in DECK_MODES:
-            continue
-        changes[key] = value
+            changes[key] = _enabled_rules(base.rules, value)
+        elif key in _LIST_KEYS:
+            changes[key] = tuple(str(v) for v in value)
+        else:
+            changes[key] = value
     return dataclasses.replace(base, **changes)
+
+
+def _enabled_rules(current: tuple[str, ...], value: list[str] | dict[str, bool]) -> tuple[str, ...]:
+    """A list names every rule to run; a mapping switches rules on or off from `current`."""
+    if isinstance(value, list):
+        wanted = set(value)
+    else:
+        wanted = {r for r in current if value.get(r, True)} | {r for r, on in value.items() if on}
+    return tuple(r for r in RULE_NAMES if r in wanted)
 
 
 def note_settings(meta: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
