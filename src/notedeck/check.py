@@ -144,19 +144,21 @@ def _describe(entry: Entry) -> str:
     return text
 
 
-def _first_words(text: str, columns: int = 44) -> str:
-    """The opening of a definition on one line, about `columns` wide on a terminal (a CJK
-    character takes two), cut after a word where there are spaces."""
-    flat = " ".join(text.split())
+def _first_words(text: str, columns: int = 50) -> str:
+    """The opening of a definition on one line: its first line, cut to about `columns` wide
+    on a terminal (a CJK character takes two) after a word where there are spaces; `…` marks
+    that more follows."""
+    lines = [line for line in text.strip().split("\n") if line.strip()]
+    first = " ".join(lines[0].split()) if lines else ""
     used = 0
-    for index, char in enumerate(flat):
+    for index, char in enumerate(first):
         used += 2 if unicodedata.east_asian_width(char) in "WF" else 1
         if used > columns:
-            cut = flat[:index]
+            cut = first[:index]
             if " " in cut[len(cut) // 2 :]:
                 cut = cut[: cut.rindex(" ")]
             return cut.rstrip(" ,、。.;:") + "…"
-    return flat
+    return first + ("…" if len(lines) > 1 else "")
 
 
 def as_json(notes: Sequence[NoteCheck]) -> dict[str, Any]:
