@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from notedeck.config import Config
 from notedeck.extract import Card, extract_paths
 from tests.conftest import FIXTURES, run_cli
 
@@ -202,10 +203,8 @@ def test_front_matter_cannot_set_build_settings(tmp_path: Path) -> None:
     ]
 
 
-ALLOWED = (
-    "deck, deck_mode, extra_meta_sections, highlight_cloze, meta_sections, namespace, "
-    "package, reversed, rules, tag_prefix, term_max_chars, term_max_words"
-)
+# Every setting, in name order (a setting added to Config joins the message by itself).
+ALLOWED = ", ".join(sorted(Config.__dataclass_fields__))
 RULES = "explicit, question, heading, bold, colon, table, bullet, deflist, sentence"
 INVALID = [
     (
@@ -280,6 +279,13 @@ def test_every_problem_in_the_file_gets_its_own_line(notes: Path) -> None:
 def test_an_empty_or_all_comment_file_is_the_defaults(notes: Path) -> None:
     _configure(notes, "# nothing set yet\n")
     assert _cards(notes)["Hop"].deck == "net::Routing"
+
+
+def test_allowed_names_every_setting_of_today() -> None:
+    assert ALLOWED.startswith("deck, deck_mode, extra_meta_sections, highlight_cloze, ")
+    assert "namespace, package, reversed, rules, tag_prefix, term_max_chars, term_max_words" in (
+        ALLOWED
+    )
 
 
 def test_the_starter_config_file_is_valid_and_all_defaults(notes: Path) -> None:

@@ -112,7 +112,7 @@ def test_every_command_in_the_readme_runs(tmp_path: Path) -> None:
             capture_output=True,
             text=True,
             check=False,
-            timeout=120,
+            timeout=60,
         )
         where = f"README.md:{command.line}: {command.text}"
         assert result.returncode == 0, f"{where}\n{result.stderr}"

@@ -59,6 +59,26 @@ def cli() -> None:
     """
 
 
+@cli.command("init")
+@click.argument("folder", default=Path("cards"), type=click.Path(path_type=Path))
+def init_command(folder: Path) -> None:
+    """Make FOLDER (default: cards/) a starter notes folder: one short example note per
+    writing style, in Japanese and English, and a commented notedeck.yaml.
+
+    Never overwrites: when any of those files already exists, nothing is written and
+    the command exits 2.
+
+    \b
+    Example:
+      notedeck init cards && notedeck build cards
+    """
+    written = init_notes(folder)
+    notes = sum(1 for path in written if path.suffix == ".md")
+    click.echo(f"{folder}: {notes} example notes and {CONFIG_NAME} written")
+    click.echo(f"next: notedeck check {folder}    # what becomes a card")
+    click.echo(f"      notedeck build {folder}    # build/{folder.resolve().name}.apkg")
+
+
 @cli.command("build")
 @NOTES
 @OUT
@@ -243,26 +263,6 @@ def check_command(notes: tuple[Path, ...], fmt: str, color: bool | None) -> None
         click.echo(check.summary(checked))
     if result.errors:
         sys.exit(1)
-
-
-@cli.command("init")
-@click.argument("folder", default=Path("cards"), type=click.Path(path_type=Path))
-def init_command(folder: Path) -> None:
-    """Make FOLDER (default: cards/) a starter notes folder: one short example note per
-    writing style, in Japanese and English, and a commented notedeck.yaml.
-
-    Never overwrites: when any of those files already exists, nothing is written and
-    the command exits 2.
-
-    \b
-    Example:
-      notedeck init cards && notedeck build cards
-    """
-    written = init_notes(folder)
-    notes = sum(1 for path in written if path.suffix == ".md")
-    click.echo(f"{folder}: {notes} example notes and {CONFIG_NAME} written")
-    click.echo(f"next: notedeck check {folder}    # what becomes a card")
-    click.echo(f"      notedeck build {folder}    # build/{folder.resolve().name}.apkg")
 
 
 def main() -> None:

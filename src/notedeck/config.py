@@ -104,23 +104,28 @@ class Config:
         return key in names
 
 
-# What each setting holds, in the words the error messages use.
-_KINDS: dict[str, str] = {
-    "namespace": "text",
-    "package": "text",
-    "deck": "text",
-    "deck_mode": "choice",
-    "tag_prefix": "text",
-    "rules": "rules",
-    "meta_sections": "names",
-    "extra_meta_sections": "names",
-    "term_max_chars": "count",
-    "term_max_words": "count",
-    "highlight_cloze": "switch",
-    "reversed": "switch",
+_FIELD_TYPES: dict[str, type] = {
+    "namespace": str,
+    "package": str,
+    "deck": str,
+    "deck_mode": str,
+    "tag_prefix": str,
+    "rules": list,
+    "meta_sections": list,
+    "extra_meta_sections": list,
+    "term_max_chars": int,
+    "term_max_words": int,
+    "highlight_cloze": bool,
+    "reversed": bool,
 }
 # Settings that only make sense for the whole build, not for one note.
 _BUILD_ONLY = frozenset({"namespace", "package"})
+# What each setting holds, in the words the error messages use: the type of most settings
+# says it; `deck_mode` and `rules` have their own checks.
+_KINDS: dict[str, str] = {
+    name: {str: "text", int: "count", bool: "switch", list: "names"}[kind]
+    for name, kind in _FIELD_TYPES.items()
+} | {"deck_mode": "choice", "rules": "rules"}
 # Settings whose default is "not set", so an empty value (`deck:`) is allowed.
 _OPTIONAL = frozenset({"package", "deck", "tag_prefix"})
 _LIST_KEYS = frozenset({"rules", "meta_sections", "extra_meta_sections"})
