@@ -204,3 +204,57 @@ def test_version_and_shell_completion() -> None:
     assert completion.returncode == 0
     assert "_notedeck_completion()" in completion.stdout
     assert "_NOTEDECK_COMPLETE" in README.read_text(encoding="utf-8")
+
+
+def test_every_local_file_the_readme_links_exists() -> None:
+    text = README.read_text(encoding="utf-8")
+    targets = re.findall(r"\]\((?!https?:|#)([^)\s]+)\)", text)
+    assert "docs/preview.png" in targets
+    assert [t for t in targets if not (REPO / t).exists()] == []
+
+
+def _git(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+    }
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_the_pre_commit_hook_rebuilds_and_stops_a_commit_with_a_broken_note(
+    tmp_path: Path,
+) -> None:
+    hooks = [b.body for b in readme_blocks() if b.body.startswith("#!/bin/sh\n")]
+    assert len(hooks) == 1
+    assert _git("init", "-q", cwd=tmp_path).returncode == 0
+    hook = tmp_path / ".git" / "hooks" / "pre-commit"
+    hook.write_text(hooks[0], encoding="utf-8")
+    hook.chmod(0o755)
+    assert run_cli("init", "cards", cwd=tmp_path).exit_code == 0
+    _git("add", "cards", cwd=tmp_path)
+    done = _git("commit", "-q", "-m", "notes", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "build" / "cards.apkg").is_file()
+    (tmp_path / "cards" / "scan.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    _git("add", "cards", cwd=tmp_path)
+    refused = _git("commit", "-q", "-m", "a broken note", cwd=tmp_path)
+    assert refused.returncode != 0
+    assert f"{Path('cards') / 'scan.md'}:" in refused.stderr
+
+
+def test_the_ci_job_runs_the_readme_commands(tmp_path: Path) -> None:
+    jobs = [yaml.safe_load(b.body) for b in readme_blocks() if b.body.startswith("on:\n")]
+    assert len(jobs) == 1
+    steps = jobs[0]["jobs"]["deck"]["steps"]
+    commands = [s["run"] for s in steps if str(s.get("run", "")).startswith("notedeck ")]
+    assert commands == ["notedeck check cards", "notedeck build cards"]
+    assert run_cli("init", "cards", cwd=tmp_path).exit_code == 0
+    for command in commands:
+        assert run_cli(*command.split()[1:], cwd=tmp_path).exit_code == 0, command
