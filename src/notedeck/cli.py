@@ -59,7 +59,7 @@ def cli() -> None:
     """
 
 
-@cli.command("init")
+@cli.command("init", short_help="A starter notes folder and notedeck.yaml.")
 @click.argument("folder", default=Path("cards"), type=click.Path(path_type=Path))
 def init_command(folder: Path) -> None:
     """Make FOLDER (default: cards/) a starter notes folder: one short example note per
@@ -225,7 +225,7 @@ def extract_command(notes: tuple[Path, ...], fmt: str) -> None:
         click.echo(f"{len(cards)} cards", err=True)
 
 
-@cli.command("check")
+@cli.command("check", short_help="What became a card, what was skipped and why.")
 @NOTES
 @click.option(
     "--format",
