@@ -281,13 +281,6 @@ def test_an_empty_or_all_comment_file_is_the_defaults(notes: Path) -> None:
     assert _cards(notes)["Hop"].deck == "net::Routing"
 
 
-def test_allowed_names_every_setting_of_today() -> None:
-    assert ALLOWED.startswith("deck, deck_mode, extra_meta_sections, highlight_cloze, ")
-    assert "namespace, package, reversed, rules, tag_prefix, term_max_chars, term_max_words" in (
-        ALLOWED
-    )
-
-
 def test_the_starter_config_file_is_valid_and_all_defaults(notes: Path) -> None:
     starter = Path(__file__).resolve().parent.parent / "src/notedeck/starter/notedeck.yaml"
     shutil.copy(starter, notes / "notedeck.yaml")
