@@ -15,6 +15,7 @@ built, and must give exactly the cards of the `| front | back | kind | tags |` t
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -258,3 +259,29 @@ def test_the_ci_job_runs_the_readme_commands(tmp_path: Path) -> None:
     assert run_cli("init", "cards", cwd=tmp_path).exit_code == 0
     for command in commands:
         assert run_cli(*command.split()[1:], cwd=tmp_path).exit_code == 0, command
+
+
+def _keys(value: object) -> set[str]:
+    """Every key in a JSON document, at any depth."""
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in _keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in _keys(v)}
+    return set()
+
+
+def test_the_json_section_names_every_key_the_commands_print(tmp_path: Path) -> None:
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## JSON output") :]
+    section = section[: section.index("\n## ", 1)]
+    named = set(re.findall(r"[a-z_]+", section))
+    assert run_cli("init", "cards", cwd=tmp_path).exit_code == 0
+    for args in (
+        ("extract", "cards", "--format", "json"),
+        ("build", "cards", "--json"),
+        ("check", "cards", "--format", "json"),
+    ):
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.exit_code == 0, result.stderr
+        missing = _keys(json.loads(result.stdout)) - named
+        assert missing == set(), f"README's JSON section does not name {missing} of {args}"
