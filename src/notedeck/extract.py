@@ -71,6 +71,7 @@ class Extraction:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     roots: list[Path] = field(default_factory=list)
     config: Config = field(default_factory=Config)  # the first notes root's settings
+    flags: dict[str, Any] = field(default_factory=dict)  # command-line settings: they win
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -82,7 +83,8 @@ def extract_paths(paths: Sequence[Path], overrides: dict[str, Any] | None = None
     """Read every note below `paths` and extract its cards (see `extract_note`)."""
     files, found_diagnostics = find_notes(paths)
     result = Extraction(diagnostics=list(found_diagnostics))
-    result.config = config_module.with_flags(Config(), **(overrides or {}))
+    result.flags = dict(overrides or {})
+    result.config = config_module.with_flags(Config(), **result.flags)
     configs: dict[Path, Config] = {}
     for note_file in files:
         base = configs.get(note_file.root)
@@ -118,7 +120,8 @@ def extract_file(note_file: NoteFile, base: Config, result: Extraction) -> None:
         return
     if settings:
         result.diagnostics.extend(config_module.validate(settings, shown, {}, for_note=True))
-    cfg = config_module.merge(base, settings)
+    # Front matter overrides the config file; flags override both (DESIGN §3).
+    cfg = config_module.with_flags(config_module.merge(base, settings), **result.flags)
     cards, decisions = extract_note(note, cfg)
     result.cards.extend(cards)
     result.decisions.extend(decisions)
