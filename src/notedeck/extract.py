@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -14,11 +15,17 @@ from .errors import Diagnostic, Location, warning
 from .frontmatter import Note, split
 from .parse import Section, parse
 from .rules import Candidate, Context, Skip, registry
-from .rules.heading import heading_term, is_question, is_topic_heading
+from .rules.heading import (
+    heading_term,
+    is_narrative_heading,
+    is_property_heading,
+    is_question,
+    is_topic_heading,
+)
 from .rules.lines import is_link_only
 from .rules.question import question_term
 from .sources import NoteFile, find_notes, read_source
-from .terms import clean_term, normalise_term
+from .terms import clean_term, is_term, normalise_term
 
 PRIORITY = {name: rank for rank, name in enumerate(config_module.RULE_NAMES)}
 _SKIP_MARK = re.compile(r"^\s*<!--\s*notedeck:\s*skip\s*-->\s*$", re.MULTILINE)
@@ -144,9 +151,15 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
         reason = section_skip_reason(section, cfg)
         if reason:
             decisions.append(Decision(Location(shown, section.line), "skip", reason))
-            if reason.startswith("meta section"):
+            if cfg.is_meta_section(section.title):
                 skipped_subtrees.append(section)
                 continue
+            if is_narrative_heading(section.title) and not is_question(section.title):
+                continue
+            if is_property_heading(section.title):
+                # Its own body lists properties; a line standing as a heading of its own
+                # (`NULL and aggregate functions`) starts what the rules read again.
+                section = _after_pseudo_heading(section, cfg)
         ctx = Context(cfg, parents)
         for _, rule in rules:
             for finding in rule(section, ctx):
@@ -254,9 +267,31 @@ def section_skip_reason(section: Section, cfg: Config) -> str:
         return f"'{title}' holds only code"
     if all(_is_links(b) for b in blocks):
         return f"'{title}' holds only links or images"
+    if is_narrative_heading(title) and not is_question(title):
+        return (
+            f"'{title}' tells the writer's own story or advice; "
+            "nothing in its own body becomes a card"
+        )
+    if is_property_heading(title):
+        return (
+            f"'{title}' heads a list of properties (benefits, rules, steps…), "
+            "not definitions; nothing in its own body becomes a card"
+        )
     if is_topic_heading(title):
         return f"'{title}' is a topic heading, not a term (its body may still hold cards)"
     return ""
+
+
+def _after_pseudo_heading(section: Section, cfg: Config) -> Section:
+    """The section with the blocks before its first heading-like line removed."""
+    for index, block in enumerate(section.blocks):
+        if index and block.kind == "paragraph" and len(block.lines) == 1:
+            text = block.lines[0].strip()
+            if is_term(clean_term(text), cfg.term_max_chars, cfg.term_max_words) and not (
+                text.endswith((":", "："))
+            ):
+                return dataclasses.replace(section, blocks=section.blocks[index:])
+    return dataclasses.replace(section, blocks=())
 
 
 def _is_links(block: Any) -> bool:
@@ -281,13 +316,19 @@ def _dedupe(
             out.append((candidate, topic, kept[key]))
             continue
         owner = claimed.get(candidate.line)
-        if owner is not None and not candidate.own_heading:
+        # A heading card's body may still hold a sentence defining another term.
+        if (
+            owner is not None
+            and not candidate.own_heading
+            and not (owner.own_heading and candidate.kind == "sentence")
+        ):
             out.append((candidate, topic, owner))
             continue
         kept[key] = candidate
-        if not candidate.own_heading:
-            for line in range(candidate.line, max(candidate.line, candidate.last_line) + 1):
-                claimed.setdefault(line, candidate)
+        # A pair claims the lines it uses; a heading card the body lines it took.
+        first = candidate.line + 1 if candidate.own_heading else candidate.line
+        for line in range(first, max(candidate.line, candidate.last_line) + 1):
+            claimed.setdefault(line, candidate)
         out.append((candidate, topic, None))
     return out
 

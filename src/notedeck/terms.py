@@ -11,7 +11,8 @@ _WIKILINK = re.compile(r"\[\[([^\]|]*)(?:\|([^\]]*))?\]\]")
 _EMPHASIS = re.compile(r"(\*\*|__|~~|==)(.+?)\1")
 _SINGLE = re.compile(r"(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])")
 _CODE = re.compile(r"(`+)(.+?)\1")
-_HTML_TAG = re.compile(r"<[^>\n]+>")
+_HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>\n]*)?/?>")
+_GLUED_ASIDE = re.compile(r"(?<=[A-Za-z])\((?=[^()]*[A-Za-z][^()]*\))")
 _EDGE = " \t*_`~#>|-–—:：;；,，、.。!！?？\"'“”‘’「」『』【】・"
 SENTENCE_END = re.compile(r"[。．！？!?]|\.(?:\s|$)")
 
@@ -32,6 +33,8 @@ def plain(markdown: str) -> str:
 def clean_term(markdown: str) -> str:
     """A term as it goes on the card front: plain text without edge punctuation."""
     text = plain(markdown).strip(_EDGE)
+    # `SAAS(Software as a service)` reads as `SAAS (Software as a service)`.
+    text = _GLUED_ASIDE.sub(" (", text)
     return text or plain(markdown)
 
 

@@ -6,17 +6,21 @@ import re
 from collections.abc import Iterator
 
 from ..parse import Section
-from ..terms import clean_term
+from ..terms import clean_term, plain
 from . import Candidate, Context, Finding
 from .lines import is_label, item_rest, prose_lines, walk_items
 
 KIND = "bold"
 
 _BOLD_START = re.compile(
-    r"^(?:[-*+]\s+|\d+[.)]\s+|[・●○■□◆◇▪]\s*)?(\*\*|__)(?P<term>[^*_\n]+?)\1\s*(?P<rest>.*)$"
+    r"^(?:[-*+]\s+|\d+[.)]\s+|[・●○■□◆◇▪]\s*)?(\*\*|__)(?P<term>[^*_\n]+?)\1"
+    r"(?P<glued>[A-Za-z0-9]*)(?P<aside>\s*[(（][^()（）\n]{1,40}[)）])?\s*(?P<rest>.*)$"
 )
-_SEPARATOR = re.compile(r"^(?:[:：]|\s*[-–—]\s|\s*[-–—]$|\s*=\s)\s*")
-_JA_TOPIC = re.compile(r"^(?:は、?|とは、?|：|って)\s*")
+_SEPARATOR = re.compile(r"^(?:[:：]|\s*[-–—]\s|\s*[-–—]$|\s*=\s|,\s*(?=(?:which|that|who)\s))\s*")
+_JA_TOPIC = re.compile(r"^(?:は、?|とは、?|では、|：|って)\s*")
+# `**Integer** data types represent …`: the bold word opens an English sentence about it.
+_EN_SENTENCE = re.compile(r"^[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}\s+[a-z]+s\s+\w", re.ASCII)
+_FIRST_SENTENCE = re.compile(r"^.+?[.!?](?=\s|$)")
 _EN_VERB = re.compile(
     r"^(?:is|are|refers? to|means|stands for|represents?|describes?|denotes?)\s+", re.IGNORECASE
 )
@@ -27,9 +31,12 @@ def bold_pair(text: str, ctx: Context) -> tuple[str, str] | None:
     match = _BOLD_START.match(text.strip())
     if not match:
         return None
-    term, rest = match.group("term").strip(), match.group("rest").strip()
+    term, rest = match.group("term").strip() + match.group("glued"), match.group("rest").strip()
     if not ctx.is_term(term) or is_label(term):
         return None
+    aside = match.group("aside")
+    if aside:  # `**RDS**(**Relational Database Service**)`: the spelled-out name joins the term
+        term = f"{term} ({plain(aside.strip()[1:-1])})"
     separator = _SEPARATOR.match(rest)
     if separator:
         definition = rest[separator.end() :].strip()
@@ -38,8 +45,16 @@ def bold_pair(text: str, ctx: Context) -> tuple[str, str] | None:
     if japanese and len(rest) > japanese.end() + 1:
         return term, rest[japanese.end() :].strip()
     if _EN_VERB.match(rest):
-        return term, rest
+        return term, first_sentence(rest)
+    if not aside and _EN_SENTENCE.match(rest):
+        return term, first_sentence(f"{term} {rest}")
     return None
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of English text (the whole text when it has one)."""
+    found = _FIRST_SENTENCE.match(text.strip())
+    return found.group(0) if found else text.strip()
 
 
 def find(section: Section, ctx: Context) -> Iterator[Finding]:
@@ -48,7 +63,11 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
         pair = bold_pair(line.text, ctx)
         if pair:
             term, definition = pair
-            if line.item is not None and item_rest(line.item):
+            if (
+                line.item is not None
+                and item_rest(line.item)
+                and not definition.endswith((".", "!", "?"))
+            ):
                 definition += "\n" + item_rest(line.item)
             yield Candidate(clean_term(term), definition, line.number, KIND)
             continue

@@ -10,58 +10,117 @@ from ..parse import ListItem, Section
 from ..terms import clean_term
 from . import Candidate, Context, Finding
 from .colon import is_pair
-from .lines import is_label, is_link_only, walk_items
+from .lines import (
+    is_cjk,
+    is_label,
+    is_link_only,
+    is_name,
+    paragraph_lines,
+    starts_with_number,
+    walk_items,
+)
 
 KIND = "bullet"
 
 _DASH = re.compile(r"\s+[-–—]+\s+")
-_COMMAND = re.compile(r"^(`[^`]+`)(?:\s{2,}|\t)\s*(?P<def>\S.*)$")
+_CODE_SPANS = re.compile(r"`[^`]*`")
+_OPTION = re.compile(r"^[A-Za-z][.)]\s")
+# Particles and commas that make Japanese text a clause (`…を使用`, `…に基づく`), not a name.
+_COMPARISON = re.compile(r"の違い|との比較|\bvs\b|\bversus\b", re.IGNORECASE)
+_CJK_CLAUSE = re.compile(r"[をがにでへ、]|[\u3040-\u309f](?:る|た|す)$")
+# `` `cmd`  what it does``, `` `cmd` what it does``, `--flag  what it does`: a command or
+# option, then its description after a wide gap (or right after the code span).
+_COMMAND = re.compile(
+    r"^(?P<term>`[^`]+`|--?[A-Za-z][\w-]*)(?:\s{2,}|\t|(?<=`)\s)\s*(?P<def>[A-Za-z\u3040-\u9fff].*)$"
+)
+# `` `cmd  desc` more desc``: a gap inside a code span that swallowed the description.
+_GAP = re.compile(r"\s{2,}|\t")
 
 
-def dash_pair(text: str, ctx: Context) -> tuple[str, str] | None:
-    """(term, definition) for `term - definition` and `` `command`  description`` items."""
-    command = _COMMAND.match(text)
+def _dash_pair(text: str, ctx: Context | None) -> tuple[str, str] | None:
+    command = _COMMAND.match(text.strip())
     if command:
-        return command.group(1), command.group("def")
+        term, definition = command.group("term"), command.group("def").strip()
+        inner = term.strip("`").strip()
+        gap = _GAP.search(inner)
+        if gap and term.startswith("`"):  # the description began inside the code span
+            term, definition = inner[: gap.start()], f"{inner[gap.end() :]} {definition}"
+        return term, definition
     match = _DASH.search(text)
-    if not match:
+    if not match or ctx is None:
         return None
     term, definition = text[: match.start()].strip(), text[match.end() :].strip()
     if not definition or not ctx.is_term(term) or is_label(clean_term(term)):
         return None
+    if not _CODE_SPANS.sub("", definition).strip(" &|;"):
+        return None  # `Update - `apt-get update``: a step and its command
     return term, definition
+
+
+def dash_pair(text: str, ctx: Context) -> tuple[str, str] | None:
+    """(term, definition) for `term - definition` or a command and its description."""
+    return _dash_pair(text.strip(), ctx)
 
 
 def _describes(item: ListItem, ctx: Context) -> bool:
     """Whether an item's sub-items read as a description of it (not a list of more terms)."""
     children = item.children
-    if not children or is_label(clean_term(item.text)):
+    if not children or is_label(clean_term(item.text)) or not is_parent_term(item.text, ctx):
         return False
     texts = [child.text.split("\n", 1)[0] for child in children]
-    if any(is_pair(text, ctx) or dash_pair(text, ctx) for text in texts):
+    if any(is_pair(text, ctx) or _dash_pair(text, ctx) for text in texts):
         return False
     if all(is_link_only(text) for text in texts):
         return False
-    # An outline of bare terms has short children; a description has prose.
-    return any(not ctx.is_term(text) for text in texts)
+    # Numbered children are an outline (`1.1 …`) or figures (`99.9%の耐久性`), and answer
+    # options (`A. …`) belong to a quiz, not a description.
+    if any(starts_with_number(text) or _OPTION.match(text) for text in texts):
+        return False
+    # Children that are only commands are the steps of a task (`Update` + `apt-get …`).
+    if all(not _CODE_SPANS.sub("", text).strip(" &|;") for text in texts):
+        return False
+    # An outline of bare names has name children; a description has prose. A lone
+    # Japanese noun phrase under a name (`非リレーショナルデータベース`) says what it is.
+    if len(texts) == 1 and is_cjk(texts[0]):
+        return True
+    return any(not is_name(text) for text in texts)
+
+
+def is_parent_term(text: str, ctx: Context) -> bool:
+    """Whether a parent item names a thing: a short name, not a task or question
+    (`…をデプロイ`, `How do I …?`)."""
+    first = text.split("\n", 1)[0].strip()
+    if not ctx.is_term(first) or first.rstrip().endswith((":", "：")):
+        return False
+    term = clean_term(first)
+    return not _CJK_CLAUSE.search(term) and not _COMPARISON.search(term)
+
+
+def command_pair(text: str) -> tuple[str, str] | None:
+    """(command, description) for a line like `` `docker ps`  list containers``."""
+    found = _COMMAND.match(text.strip())
+    return _dash_pair(text, None) if found else None
 
 
 def find(section: Section, ctx: Context) -> Iterator[Finding]:
     """Dash-separated items, command items, and parent items described by their sub-items."""
     for block in section.blocks:
+        if block.kind == "paragraph":
+            # Command lines stand in paragraphs too, one per line.
+            for line in paragraph_lines(block):
+                pair = command_pair(line.text)
+                if pair:
+                    yield Candidate(clean_term(pair[0]), pair[1], line.number, KIND)
+            continue
         if block.kind != "list":
             continue
         for item, _ in walk_items(block.items):
             first = item.text.split("\n", 1)[0].strip()
-            pair = dash_pair(first, ctx)
+            pair = _dash_pair(first, ctx)
             if pair:
                 yield Candidate(clean_term(pair[0]), pair[1], item.line, KIND)
                 continue
-            if (
-                ctx.is_term(first)
-                and not first.rstrip().endswith((":", "："))
-                and _describes(item, ctx)
-            ):
+            if _describes(item, ctx):
                 lines = ["  " * depth + "- " + c.text for c, depth in walk_items(item.children)]
                 yield Candidate(
                     clean_term(first), "\n".join(lines), item.line, KIND, item.children[-1].line

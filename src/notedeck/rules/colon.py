@@ -15,6 +15,7 @@ KIND = "colon"
 # so `key:value`, `10:30` and `http://` are not pairs.
 _SEPARATOR = re.compile(r"\s*(?:：|:(?=\s|[\u3000-\u9fff\uff00-\uffef]))\s*")
 _KEY_PATH = re.compile(r"^[\w$-]+(?:[./][\w$-]+)+$")
+_VALUE = re.compile(r"^[0-9０-９.,%]+(?:\s|$)")
 _LEADING_MARKER = re.compile(r"^(?:[-*+]\s+|\d+[.)]\s+|[・●○■□◆◇▪▸►]\s*)")
 
 
@@ -41,6 +42,8 @@ def split_pair(text: str, ctx: Context) -> tuple[str, str] | Skip | None:
         return Skip(0, "a key path or code, not a term")
     if not ctx.is_term(term):
         return Skip(0, "text before the colon is too long or a sentence, not a term")
+    if _VALUE.match(definition):
+        return Skip(0, f"'{plain_term}' is given a value or figure, not a definition")
     return term, definition
 
 
@@ -48,6 +51,8 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
     """Every colon pair among the section's prose lines, with continuation lines."""
     lines = list(prose_lines(section))
     for position, line in enumerate(lines):
+        if line.item is not None:
+            yield from _continuation_pairs(line, ctx)
         found = split_pair(line.text, ctx)
         if found is None:
             continue
@@ -67,6 +72,15 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
             definition += "\n" + following.text
             last = following.number
         yield Candidate(term, definition, line.number, KIND, last)
+
+
+def _continuation_pairs(line: Line, ctx: Context) -> Iterator[Finding]:
+    """Pairs on the lines of a list item after its first (`- Reserved` / `Convertible: …`)."""
+    assert line.item is not None
+    for offset, text in enumerate(line.item.text.split("\n")[1:], start=1):
+        found = split_pair(text, ctx)
+        if isinstance(found, tuple):
+            yield Candidate(found[0], found[1], line.number + offset, KIND)
 
 
 def is_pair(line: Line | str, ctx: Context) -> bool:

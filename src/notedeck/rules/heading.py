@@ -6,17 +6,36 @@ import re
 from collections.abc import Iterator
 
 from ..parse import Block, Section
-from ..terms import clean_term, normalise_term
+from ..terms import clean_term, normalise_term, plain
 from . import Candidate, Context, Finding, Skip
 from .bold import bold_pair
+from .bullet import dash_pair
 from .colon import is_pair
 from .explicit import explicit_pair
-from .lines import REMARK_OPENERS, is_label, is_link_only, walk_items
+from .lines import REMARK_OPENERS, is_label, is_link_only, is_name, starts_with_number, walk_items
+from .sentence import defining_sentences
 
 KIND = "heading"
 
 _TOPIC_HEADING = re.compile(
-    r"(?:について|に関して|まわり|周り|関連|の概要|まとめ|メモ)$|^(?:about|notes? on|on)\s",
+    r"(?:について|に関して|まわり|周り|関連|の概要|まとめ|メモ|の違い|比較)$"
+    r"|^(?:about|notes? on|on)\s|\s(?:vs\.?|versus)\s|\S\s*(?:[:：]|[-–—]\s)\s*\S",
+    re.IGNORECASE,
+)
+# A heading over a list of properties of its topic rather than of terms: `Benefits of X`,
+# `Structural rules`, `Xのメリット`. Nothing in its own body is a definition.
+_PROPERTY_HEADING = re.compile(
+    r"^(?:benefits?|advantages?|disadvantages?|pros|cons|features?|characteristics|tips"
+    r"|limitations?|drawbacks?|requirements?|best practices|use cases?|how to)\b"
+    r"|\b(?:benefits|advantages|disadvantages|pros and cons|features|characteristics|tips"
+    r"|rules|limitations|drawbacks|requirements|best practices|use cases|steps)$"
+    r"|(?:メリット|デメリット|利点|欠点|特徴|注意点|ポイント|コツ|手順|使い方|方法|理由|勉強法)$",
+    re.IGNORECASE,
+)
+# The writer's own story: `最短で合格したいなら`, `実務に活かせるか`, `筆者の前提`.
+_NARRATIVE_HEADING = re.compile(
+    r"(?:なら|たら|れば|たい|ました|です|ます|ない|よう|か)[（(].*[)）]$"
+    r"|(?:なら|たら|れば|たい|ました|です|ます|よう|か|かも)$|筆者|自分|私|僕|\b(?:my|i)\b",
     re.IGNORECASE,
 )
 _QUESTION = re.compile(
@@ -24,6 +43,12 @@ _QUESTION = re.compile(
     r"|^(?:what\s+(?:is|are|was|were|'s)|what's|define)\s",
     re.IGNORECASE,
 )
+# `Can be used …`, `Up to 75% …`: a property of the thing, not what it is.
+_PROPERTY_OPENING = re.compile(
+    r"^[-*+]?\s*(?:can|could|may|might|should|must|will|up to|no|not)\b", re.IGNORECASE
+)
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_SHORT = 12  # characters: a list item shorter than this is no definition on its own
 _NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*[.)]?|[（(]?[0-9０-９]+[)）]|第\S+[章節])\s+")
 _PREFIX = re.compile(r"^[（(【\[](?:参考|補足|おまけ|番外編?|例|memo|note)[)）】\]]\s*", re.I)
 
@@ -37,6 +62,16 @@ def heading_term(title: str) -> str:
 def is_topic_heading(title: str) -> bool:
     """`ALBについて`, `About X`, `Notes on X`: a heading about a subject, not a term."""
     return bool(_TOPIC_HEADING.search(title.strip()))
+
+
+def is_property_heading(title: str) -> bool:
+    """`Benefits of X`, `Structural rules`, `Xのメリット`: a list of properties, not terms."""
+    return bool(_PROPERTY_HEADING.search(heading_term(title).strip()))
+
+
+def is_narrative_heading(title: str) -> bool:
+    """`最短で合格したいなら`, `My setup`: the writer's story or advice, not a term."""
+    return bool(_NARRATIVE_HEADING.search(heading_term(title).strip()))
 
 
 def is_question(title: str) -> bool:
@@ -61,12 +96,17 @@ def first_definition(section: Section, ctx: Context) -> tuple[str, int] | Skip |
                 return Skip(block.line, "the body opens with pairs that make their own cards")
             if first.startswith(REMARK_OPENERS):
                 return Skip(block.line, "a remark or example, not a definition")
+            reason = _not_a_definition(first)
+            if reason:
+                return Skip(block.line, reason)
             if "\t" in first:
                 return None
             text = re.sub(r"^[・●○■□◆◇▪]\s*", "", text)
             last = block.line + len(block.lines) - 1
             if text.rstrip().endswith((":", "：")) and index + 1 < len(blocks):
                 following = blocks[index + 1]
+                if following.kind == "list" and _holds_pairs(following, ctx):
+                    return Skip(block.line, "the body introduces pairs that make their own cards")
                 if following.kind in ("code", "list", "paragraph", "table"):
                     text += "\n\n" + "\n".join(following.lines)
                     last = following.line + len(following.lines) - 1
@@ -85,25 +125,78 @@ def _from_list(block: Block, ctx: Context) -> tuple[str, int] | Skip | None:
     head = first.text.split("\n", 1)[0]
     if _is_pair_line(head, ctx) or is_link_only(head):
         return None
-    if ctx.is_term(head) and not first.children and len(block.items) > 1:
-        return None  # an outline of terms, not a definition
-    parts = [first.text.strip()]
+    reason = _not_a_definition(head)
+    if reason:
+        return Skip(first.line, reason)
+    if len(block.items) > 1 and all(
+        is_name(item.text) and not item.children for item in block.items
+    ):
+        return None  # an outline of names, not a definition
+    # A first item too short to say much (`絶対パス。`) is read with the items after it.
+    parts: list[str] = []
     last = first.line
-    for child, depth in walk_items(first.children):
-        parts.append("  " * depth + "- " + child.text.strip())
-        last = child.line
+    for item in block.items:
+        if parts and (len(plain(" ".join(parts))) >= _SHORT or _is_pair_line(item.text, ctx)):
+            break
+        parts.append(item.text.strip() if not parts else "- " + item.text.strip())
+        last = item.line
+        for child, depth in walk_items(item.children):
+            parts.append("  " * (depth + 1) + "- " + child.text.strip())
+            last = child.line
+    if len(parts) > 1:
+        parts[0] = "- " + parts[0]
     return "\n".join(parts), last
 
 
-def _is_pair_line(text: str, ctx: Context) -> bool:
-    from .bullet import dash_pair
+_JA_SUBJECT = re.compile(
+    r"^[-*+・]?\s*(?P<subject>[^、。はをがにでと\n]{1,40}?)\s*(?:[(（][^)）]*[)）])?\s*は[、,\s]?"
+)
+_EN_SUBJECT = re.compile(
+    r"^[-*+]?\s*(?:an?|the)\s+(?P<subject>[^,.;:\n]{1,40}?)\s+(?:is|are)\s", re.IGNORECASE
+)
 
+
+def sentence_subject(text: str) -> str:
+    """The topic a definition opens with (`Xは…`, `An X is …`), as plain text, or ''."""
+    first = plain(text.split("\n", 1)[0]).strip()
+    match = _JA_SUBJECT.match(first) or _EN_SUBJECT.match(first)
+    return clean_term(match.group("subject")) if match else ""
+
+
+def _names_heading(subject: str, term: str) -> bool:
+    """Whether a sentence subject is the heading's term (or a longer name holding it)."""
+    a, b = _singular(normalise_term(subject)), _singular(normalise_term(clean_term(term)))
+    return b in a
+
+
+def _singular(text: str) -> str:
+    return re.sub(r"(?<=[a-z])s\b", "", text)
+
+
+def _is_pair_line(text: str, ctx: Context) -> bool:
     return (
         is_pair(text, ctx)
         or bold_pair(text, ctx) is not None
         or explicit_pair(text) is not None
-        or dash_pair(text, ctx) is not None
+        or dash_pair(_LIST_MARKER.sub("", text), ctx) is not None
     )
+
+
+def _holds_pairs(block: Block, ctx: Context) -> bool:
+    """Whether a list's items are pairs or defining sentences of their own."""
+    heads = [item.text.split("\n", 1)[0] for item in block.items]
+    return any(
+        _is_pair_line(head, ctx) or any(defining_sentences(head, True, True)) for head in heads
+    )
+
+
+def _not_a_definition(text: str) -> str:
+    """Why the opening line of a body says something other than what the heading is."""
+    if starts_with_number(text):
+        return "the text under the heading opens with a figure, not a definition"
+    if _PROPERTY_OPENING.match(text):
+        return "the text under the heading states a property, not a definition"
+    return ""
 
 
 def find(section: Section, ctx: Context) -> Iterator[Finding]:
@@ -111,14 +204,19 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
     if section.level == 0:
         return
     title = section.title
-    if is_question(title) or is_topic_heading(title) or ctx.config.is_meta_section(title):
+    if (
+        is_question(title)
+        or is_topic_heading(title)
+        or is_property_heading(title)
+        or ctx.config.is_meta_section(title)
+    ):
         return
     term = heading_term(title)
-    if is_label(term):
-        yield Skip(section.line, f"'{term}' is a label heading, not a term")
-        return
     if not ctx.is_term(term):
         yield Skip(section.line, "the heading is too long or a sentence, not a term")
+        return
+    if is_narrative_heading(title):
+        yield Skip(section.line, "the heading tells the writer's story or advice, not a term")
         return
     found = first_definition(section, ctx)
     if found is None:
@@ -127,11 +225,11 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
         yield found
         return
     definition, last = found
-    from .sentence import defining_sentences
-
-    wanted = normalise_term(term)
-    for other, _, _ in defining_sentences(definition.split("\n", 1)[0]):
-        if normalise_term(other) != wanted:
-            yield Skip(section.line, f"the paragraph defines '{other}', not the heading")
-            return
+    subject = sentence_subject(definition)
+    if subject and not _names_heading(subject, term):
+        yield Skip(
+            section.line,
+            f"the text under the heading is about '{subject}', not '{clean_term(term)}'",
+        )
+        return
     yield Candidate(clean_term(term), definition, section.line, KIND, last, own_heading=True)

@@ -81,11 +81,32 @@ LABELS = frozenset(
         "step",
         "why",
         "how",
+        # Outline labels, usually numbered: `分野 1`, `Step 2`, `Case 3`.
+        "分野",
+        "章",
+        "節",
+        "問",
+        "設問",
+        "ステップ",
+        "パート",
+        "ケース",
+        "part",
+        "case",
+        "chapter",
+        "section",
+        "phase",
+        "lesson",
+        "module",
+        "unit",
+        "day",
+        "week",
+        "domain",
     }
 )
 
 REMARK_OPENERS = ("例えば", "たとえば", "例:", "例：", "e.g.", "For example", "for example", "※")
 
+_NUMBERED = re.compile(r"(?:\s*[0-9０-９]+|\s+(?:[ivx]+|[a-z]))$")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _LINK_ONLY = re.compile(
     r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:<?https?://\S+>?|\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\([^)]*\)"
@@ -115,8 +136,9 @@ def is_link_only(text: str) -> bool:
 
 
 def is_label(term: str) -> bool:
-    """Whether a would-be term is a label word (`Note`, `注意点`, `例`)."""
-    return term.strip().strip("*_").rstrip(".").casefold() in LABELS
+    """Whether a would-be term is a label word (`Note`, `注意点`, `例`, `Step 2`)."""
+    word = term.strip().strip("*_").rstrip(".").casefold()
+    return word in LABELS or _NUMBERED.sub("", word) in LABELS
 
 
 def paragraph_lines(block: Block) -> Iterator[Line]:
@@ -151,3 +173,35 @@ def item_rest(item: ListItem) -> str:
     """The lines of a list item's text after its first line."""
     parts = item.text.split("\n", 1)
     return parts[1].strip() if len(parts) > 1 else ""
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+_NAME_JOINERS = frozenset({"and", "of", "for", "the", "a", "an", "in", "on", "to", "with", "&"})
+_HIRAGANA = re.compile(r"[\u3041-\u309f]")
+_STARTS_WITH_NUMBER = re.compile(r"^[\s(（]*[0-9０-９]+(?:[.,][0-9]+)*(?:\s|%|[.)]\s)")
+
+
+def is_name(text: str) -> bool:
+    """Whether a list item reads as a bare name (`Amazon SQS`, `ブロックストレージ`) rather
+    than a description of something (`バックアップ用のストレージ`, `a lock that spins`).
+
+    Japanese descriptions carry particles or verb endings (hiragana); English ones run
+    longer than a name does.
+    """
+    plain_text = re.sub(r"[`*_]", "", text).strip()
+    if not plain_text:
+        return True
+    if is_cjk(plain_text):
+        return not _HIRAGANA.search(plain_text)
+    words = plain_text.split()
+    return len(words) <= 3 or all(w[0].isupper() or w in _NAME_JOINERS for w in words)
+
+
+def is_cjk(text: str) -> bool:
+    """Whether text holds Japanese or Chinese characters."""
+    return bool(_CJK.search(text))
+
+
+def starts_with_number(text: str) -> bool:
+    """`1.1 設計する`, `99.9%の耐久性`: an outline number or a figure, not a description."""
+    return bool(_STARTS_WITH_NUMBER.match(text))

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from ..parse import Section
 from ..terms import clean_term
 from . import Candidate, Context, Finding
-from .lines import Line, prose_lines
+from .lines import Line, is_label, prose_lines
 
 KIND = "sentence"
 
-_SENTENCES = re.compile(r"[^。！？!?]+[。！？!?]?")
+_SENTENCES = re.compile(r"(?:[^。！？!?.]|\.(?!\s))+(?:[。！？!?]|\.(?=\s|$))?")
 _TOWA = re.compile(
     r"^(?P<term>[^、。，,]{1,40}?)(?P<particle>とは(?!限ら|いえ|言え|違|異な|別|無関係)|というのは"
     r"|っていうのは|というものは)[、，,\s]*(?P<def>.+)$"
@@ -29,8 +29,47 @@ _CALLED_LINE = re.compile(r"^[①-⑳\d.)、\s]*(?P<def>.+?)を[「『](?P<term>
 _CALLED_TAIL = re.compile(r"^(?:と|を)?(?:(?:呼|よ)[ぶびばんぼ]|(?:い|言)[うい]|称)")
 _ENGLISH = re.compile(
     r"^(?:an?\s+|the\s+)?(?P<term>[A-Za-z][\w()./+#-]*(?:\s+[\w()./+#-]+){0,4}?)\s+"
-    r"(?:is|are)\s+(?P<def>(?:an?|the|one|any|used|defined|known|called)\s.+)$",
+    r"(?:is|are)\s+(?:defined\s+as\s+)?(?P<def>(?:an?|the|one|any|used)\s.+)$",
     re.IGNORECASE,
+)
+# `The user space, which is a set of …`
+_ENGLISH_WHICH = re.compile(
+    r"^(?:an?\s+|the\s+)?(?P<term>[A-Za-z][\w()./+#-]*(?:\s+[\w()./+#-]+){0,4}?),\s*"
+    r"which\s+(?:is|are)\s+(?P<def>.+)$",
+    re.IGNORECASE,
+)
+# `A table without rows is called an empty table.`
+_ENGLISH_CALLED = re.compile(
+    r"^(?P<def>(?:an?|the)\s.+?)\s+(?:is|are)\s+(?:called|known\s+as|named)\s+"
+    r"(?:an?\s+|the\s+)?(?P<term>[\w()/+#-]+(?:\s+[\w()/+#-]+){0,4}?)\s*[.]?$",
+    re.IGNORECASE,
+)
+# `Capital expenditures (CapEx) are major purchases …`: an open `X is Y` at the start of a
+# line, where Y is a noun phrase rather than a property (`are normalized`, `is fast`).
+_ENGLISH_OPEN = re.compile(
+    r"^(?:an?\s+|the\s+)?(?P<term>[A-Za-z][\w./+#-]*(?:\s+[\w./+#-]+){0,3}?"
+    r"(?:\s*\([^()]{1,40}\))?)\s+(?:is|are)\s+(?P<def>[a-z][\w-]*\s+[a-z][\w-]*\s+\w.*)$"
+)
+_OPEN_NOT_NOUN = re.compile(
+    r"^(?:not|also|very|only|usually|often|always|never|just|still|more|less|too|so|now|then|"
+    r"here|there|in|on|at|by|for|to|from|with|of|as|if|when|good|bad|better|best|"
+    r"\w+ed|\w+ing|\w+ly)\s",
+    re.IGNORECASE,
+)
+# `DynamoDB ストリームは、…` in a list item; `ディレクトリはファイルが保管されている場所。`
+_JA_WA = re.compile(
+    r"^(?P<term>[^、。はがをにでと「」\s][^、。はがをにでと「」]{0,39}?)\s*は(?P<comma>[、,]?)\s*(?P<def>.+)$"
+)
+# `DynamoDB の料金`, `定義したルール`: a property or a clause, not a term.
+_JA_CLAUSE_TERM = re.compile(r"の|[しれ]た|する|される|ている|ない")
+# A definition ending in a noun: `…されている場所`, `…のフォルダ`; not a verbal noun after a
+# particle (`…に保存`).
+_JA_NOUN_END = re.compile(
+    r"(?:[るたいなの][\u4e00-\u9fff]{1,6}|[\u30a0-\u30ffA-Za-z0-9）)]|のこと|もの)[。.]?$"
+)
+_RELATIVE = re.compile(r"\b(?:that|which|who|where|when)\b", re.IGNORECASE)
+_JA_DEFINING_VERB = re.compile(
+    r"(?:を|の)(?:表す|表します|意味する|意味します|指す|指します|示す|示します)[。.]?$"
 )
 _ENGLISH_STOP = frozenset(
     {
@@ -58,10 +97,18 @@ _ENGLISH_STOP = frozenset(
 )
 
 
-def defining_sentences(text: str) -> Iterator[tuple[str, str, str]]:
-    """(term, definition, the whole sentence) for each defining sentence in a line."""
-    for match in _SENTENCES.finditer(text.strip()):
+def defining_sentences(
+    text: str, opening: bool = False, in_item: bool = False
+) -> Iterator[tuple[str, str, str]]:
+    """(term, definition, the whole sentence) for each defining sentence in a line.
+
+    `opening`: the line opens a list item or paragraph, where looser forms (`X are Y`,
+    `XはY。`) still define; inside running text they mostly state properties.
+    """
+    for index, match in enumerate(_SENTENCES.finditer(text.strip())):
         sentence = match.group(0).strip()
+        if not sentence:
+            continue
         towa = _TOWA.match(sentence)
         if towa and (towa.group("particle") != "とは" or _TOWA_DEFINES.search(towa.group("def"))):
             yield towa.group("term").strip(), towa.group("def").strip(), sentence
@@ -70,9 +117,37 @@ def defining_sentences(text: str) -> Iterator[tuple[str, str, str]]:
         if called:
             yield called.group("term"), called.group("def").strip(), sentence
             continue
-        english = _ENGLISH.match(sentence)
-        if english and english.group("term").split()[0].casefold() not in _ENGLISH_STOP:
-            yield english.group("term"), english.group("def").strip(), sentence
+        for pattern in (_ENGLISH_CALLED, _ENGLISH, _ENGLISH_WHICH):
+            english = pattern.match(sentence)
+            if english and english.group("term").split()[0].casefold() not in _ENGLISH_STOP:
+                yield english.group("term"), english.group("def").strip(), sentence
+                break
+        else:
+            if opening and index == 0:
+                yield from _opening_sentence(sentence, in_item)
+
+
+def _opening_sentence(sentence: str, in_item: bool) -> Iterator[tuple[str, str, str]]:
+    """The looser forms, read only where a line starts."""
+    english = _ENGLISH_OPEN.match(sentence)
+    if (
+        english
+        and english.group("term").split()[0].casefold() not in _ENGLISH_STOP
+        and not _OPEN_NOT_NOUN.match(english.group("def"))
+        and not _RELATIVE.search(english.group("term"))
+    ):
+        yield english.group("term"), english.group("def").strip(), sentence
+        return
+    japanese = _JA_WA.match(sentence) if in_item else None
+    if japanese is None or _JA_CLAUSE_TERM.search(japanese.group("term")):
+        return
+    definition = japanese.group("def").strip()
+    if (
+        japanese.group("comma")
+        or _JA_NOUN_END.search(definition)
+        or _JA_DEFINING_VERB.search(definition)
+    ):
+        yield japanese.group("term").strip(), definition, sentence
 
 
 def find(section: Section, ctx: Context) -> Iterator[Finding]:
@@ -89,9 +164,16 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
                 if ctx.is_term(term):
                     yield Candidate(clean_term(term), definition, member.number, KIND)
             continue
-        for term, definition, _ in defining_sentences(line.text):
-            if ctx.is_term(term):
-                yield Candidate(clean_term(term), definition, line.number, KIND)
+        opening = line.index == 0 or line.item is not None
+        for term, _, sentence in defining_sentences(line.text, opening, line.item is not None):
+            if ctx.is_term(term) and not is_label(clean_term(term)):
+                yield Candidate(clean_term(term), sentence, line.number, KIND)
+        if line.item is not None:
+            # The item's continuation lines, each read as a line of its own.
+            for offset, text in enumerate(line.item.text.split("\n")[1:], start=1):
+                for term, _, sentence in defining_sentences(text.strip(), True, True):
+                    if ctx.is_term(term) and not is_label(clean_term(term)):
+                        yield Candidate(clean_term(term), sentence, line.number + offset, KIND)
 
 
 def _called_group(lines: list[Line], start: int) -> list[tuple[Line, str, str]]:

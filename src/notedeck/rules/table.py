@@ -14,6 +14,12 @@ KIND = "table"
 
 Row = tuple[int, tuple[str, ...]]
 _NUMBER = re.compile(r"^[\s\d.,%¥$€+\-−~〜()（）/]*$")
+# `約2時間`, `about 3 days`, `2年（…）`: an amount, not a meaning.
+_AMOUNT = re.compile(
+    r"^(?:約|およそ|大体|最大|最小|about|approx\.?|around|up to|~|〜)?\s*[0-9０-９]", re.I
+)
+# A first cell that is a clause (`…を指定する`), not a name: the table reads the other way.
+_CLAUSE = re.compile(r"[をがにで](?![\u30a0-\u30ff])|[\u3040-\u309f](?:る|た|す)$")
 
 
 def tab_rows(lines: Sequence[tuple[int, str]]) -> list[list[Row]]:
@@ -41,16 +47,21 @@ def glossary_rows(rows: Sequence[Row], ctx: Context) -> Iterator[Finding]:
         return
     firsts = [clean_term(cells[0]) if cells else "" for _, cells in body]
     seconds = [plain(cells[1]) if len(cells) > 1 else "" for _, cells in body]
-    terms = sum(1 for f in firsts if f and ctx.is_term(f) and not _NUMBER.match(f))
+    terms = sum(1 for f in firsts if f and _is_cell_term(f, ctx) and not _NUMBER.match(f))
     if terms * 2 < len(body):
         yield Skip(rows[0][0], "the first column does not name things")
         return
-    if all(_NUMBER.match(s) for s in seconds):
+    if sum(1 for f in firsts if _CLAUSE.search(f)) * 2 > len(body):
+        yield Skip(rows[0][0], "the first column describes rather than names things")
+        return
+    if all(_NUMBER.match(s) for s in seconds) or sum(
+        1 for s in seconds if _AMOUNT.match(s)
+    ) * 2 > len(body):
         yield Skip(rows[0][0], "a table of values, not of meanings")
         return
     for (line, cells), term in zip(body, firsts, strict=True):
         values = [c for c in cells[1:] if c.strip()]
-        if not term or not values or not ctx.is_term(term):
+        if not term or not values or not _is_cell_term(term, ctx):
             continue
         if len(header) == 2 or len(cells) == 2:
             definition = values[0]
@@ -61,6 +72,13 @@ def glossary_rows(rows: Sequence[Row], ctx: Context) -> Iterator[Finding]:
                     named.append(f"{name}: {value}" if name.strip() else value)
             definition = "\n".join(named)
         yield Candidate(term, definition, line, KIND)
+
+
+def _is_cell_term(term: str, ctx: Context) -> bool:
+    """A first cell as a term; a path or symbol (`/`, `..`) names something in a table."""
+    if ctx.is_term(term):
+        return True
+    return bool(term) and len(term) <= ctx.config.term_max_chars and term.strip("-–—|: ") != ""
 
 
 def find(section: Section, ctx: Context) -> Iterator[Finding]:
