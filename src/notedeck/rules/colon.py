@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..parse import Section
 from . import Candidate, Context, Finding, Skip
-from .lines import Line, is_label, mask_code, prose_lines
+from .lines import Line, is_label, is_link_only, mask_code, prose_lines
 
 KIND = "colon"
 
@@ -15,6 +15,8 @@ KIND = "colon"
 # so `key:value`, `10:30` and `http://` are not pairs.
 _SEPARATOR = re.compile(r"\s*(?:：|:(?=\s|[\u3000-\u9fff\uff00-\uffef]))\s*")
 _KEY_PATH = re.compile(r"^[\w$-]+(?:[./][\w$-]+)+$")
+# `CoreDNSが生きてる`, `設定を変更`: a clause before the colon, not a name.
+_CJK_CLAUSE = re.compile(r"[\u30a0-\u30ff\u4e00-\u9fffA-Za-z0-9]\s*[がをで](?![\u30a0-\u30ff])")
 _VALUE = re.compile(r"^[0-9０-９.,%]+(?:\s|$)")
 _LEADING_MARKER = re.compile(r"^(?:[-*+]\s+|\d+[.)]\s+|[・●○■□◆◇▪▸►]\s*)")
 
@@ -42,6 +44,12 @@ def split_pair(text: str, ctx: Context) -> tuple[str, str] | Skip | None:
         return Skip(0, "a key path or code, not a term")
     if not ctx.is_term(term):
         return Skip(0, "text before the colon is too long or a sentence, not a term")
+    if plain_term.startswith("-") or "=" in plain_term:
+        return Skip(0, f"'{plain_term}' is a command argument, not a term")
+    if _CJK_CLAUSE.search(plain_term):
+        return Skip(0, f"'{plain_term}' is a statement (a result or remark), not a term")
+    if is_link_only(definition):
+        return Skip(0, f"'{plain_term}' only points to a link")
     if _VALUE.match(definition):
         return Skip(0, f"'{plain_term}' is given a value or figure, not a definition")
     return term, definition

@@ -19,7 +19,8 @@ KIND = "heading"
 
 _TOPIC_HEADING = re.compile(
     r"(?:について|に関して|まわり|周り|関連|の概要|まとめ|メモ|の違い|比較)$"
-    r"|^(?:about|notes? on|on)\s|\s(?:vs\.?|versus)\s|\S\s*(?:[:：]|[-–—]\s)\s*\S",
+    r"|^(?:about|notes? on|on|types? of|kinds? of|list of|overview of)\s"
+    r"|\s(?:vs\.?|versus)\s|\S\s*(?:[:：]|[-–—]\s)\s*\S",
     re.IGNORECASE,
 )
 # A heading over a list of properties of its topic rather than of terms: `Benefits of X`,
@@ -35,7 +36,8 @@ _PROPERTY_HEADING = re.compile(
 # The writer's own story: `最短で合格したいなら`, `実務に活かせるか`, `筆者の前提`.
 _NARRATIVE_HEADING = re.compile(
     r"(?:なら|たら|れば|たい|ました|です|ます|ない|よう|か)[（(].*[)）]$"
-    r"|(?:なら|たら|れば|たい|ました|です|ます|よう|か|かも)$|筆者|自分|私|僕|\b(?:my|i)\b",
+    r"|(?:なら|たら|れば|たい|ました|です|ます|よう|か|かも)$|筆者|自分|私|僕|\bmy\b"
+    r"|^(?:why|how|when|which|where|should)\b",
     re.IGNORECASE,
 )
 _QUESTION = re.compile(
@@ -48,9 +50,13 @@ _PROPERTY_OPENING = re.compile(
     r"^[-*+]?\s*(?:can|could|may|might|should|must|will|up to|no|not)\b", re.IGNORECASE
 )
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_PLACEHOLDER = re.compile(r"^[-*+]?\s*:?(?:todo|tbd|wip|準備中|作成中)\b:?", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"^(?:here\s+)?(?:i|we)\s|^(?:私|僕|自分)は", re.IGNORECASE)
+_BOLD_ONLY = re.compile(r"^(\*\*|__)[^*_]+\1\s*:?$")
 _SHORT = 12  # characters: a list item shorter than this is no definition on its own
 _NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*[.)]?|[（(]?[0-9０-９]+[)）]|第\S+[章節])\s+")
-_PREFIX = re.compile(r"^[（(【\[](?:参考|補足|おまけ|番外編?|例|memo|note)[)）】\]]\s*", re.I)
+# A bracketed aside before the name (`(参考) サブネット`, `【補足】NAT`) belongs to the note.
+_PREFIX = re.compile(r"^(?:[（(][^()（）]{1,20}[)）]|【[^】]{1,20}】|\[[^\]]{1,20}\])\s*(?=\S)")
 
 
 def heading_term(title: str) -> str:
@@ -192,6 +198,12 @@ def _holds_pairs(block: Block, ctx: Context) -> bool:
 
 def _not_a_definition(text: str) -> str:
     """Why the opening line of a body says something other than what the heading is."""
+    if _PLACEHOLDER.match(text):
+        return "the section is a placeholder (TODO), not a definition yet"
+    if _FIRST_PERSON.match(text):
+        return "the text under the heading is the writer speaking, not a definition"
+    if _BOLD_ONLY.match(text):
+        return "the body opens with a bold label, not a definition"
     if starts_with_number(text):
         return "the text under the heading opens with a figure, not a definition"
     if _PROPERTY_OPENING.match(text):

@@ -47,7 +47,7 @@ _ENGLISH_CALLED = re.compile(
 # `Capital expenditures (CapEx) are major purchases …`: an open `X is Y` at the start of a
 # line, where Y is a noun phrase rather than a property (`are normalized`, `is fast`).
 _ENGLISH_OPEN = re.compile(
-    r"^(?:an?\s+|the\s+)?(?P<term>[A-Za-z][\w./+#-]*(?:\s+[\w./+#-]+){0,3}?"
+    r"^(?:[Aa]n?\s+|[Tt]he\s+)?(?P<term>[A-Za-z][\w./+#-]*(?:\s+[\w./+#-]+){0,3}?"
     r"(?:\s*\([^()]{1,40}\))?)\s+(?:is|are)\s+(?P<def>[a-z][\w-]*\s+[a-z][\w-]*\s+\w.*)$"
 )
 _OPEN_NOT_NOUN = re.compile(
@@ -67,6 +67,8 @@ _JA_CLAUSE_TERM = re.compile(r"の|[しれ]た|する|される|ている|ない
 _JA_NOUN_END = re.compile(
     r"(?:[るたいなの][\u4e00-\u9fff]{1,6}|[\u30a0-\u30ffA-Za-z0-9）)]|のこと|もの)[。.]?$"
 )
+# `直接関係づける方式で…`, `チェックポイントの発生は…`: a clause caught as a term.
+_CLAUSE_TERM = re.compile(r"[はがをで、,]|[るう](?:$|[(（])")
 _RELATIVE = re.compile(r"\b(?:that|which|who|where|when)\b", re.IGNORECASE)
 _JA_DEFINING_VERB = re.compile(
     r"(?:を|の)(?:表す|表します|意味する|意味します|指す|指します|示す|示します)[。.]?$"
@@ -93,6 +95,16 @@ _ENGLISH_STOP = frozenset(
         "above",
         "below",
         "example",
+        "because",
+        "if",
+        "when",
+        "while",
+        "although",
+        "since",
+        "so",
+        "and",
+        "but",
+        "or",
     }
 )
 
@@ -166,14 +178,20 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
             continue
         opening = line.index == 0 or line.item is not None
         for term, _, sentence in defining_sentences(line.text, opening, line.item is not None):
-            if ctx.is_term(term) and not is_label(clean_term(term)):
+            if _is_term(term, ctx):
                 yield Candidate(clean_term(term), sentence, line.number, KIND)
         if line.item is not None:
             # The item's continuation lines, each read as a line of its own.
             for offset, text in enumerate(line.item.text.split("\n")[1:], start=1):
                 for term, _, sentence in defining_sentences(text.strip(), True, True):
-                    if ctx.is_term(term) and not is_label(clean_term(term)):
+                    if _is_term(term, ctx):
                         yield Candidate(clean_term(term), sentence, line.number + offset, KIND)
+
+
+def _is_term(term: str, ctx: Context) -> bool:
+    """A term found inside running text: short, no label, and no clause of its own."""
+    text = clean_term(term)
+    return ctx.is_term(term) and not is_label(text) and not _CLAUSE_TERM.search(text)
 
 
 def _called_group(lines: list[Line], start: int) -> list[tuple[Line, str, str]]:
