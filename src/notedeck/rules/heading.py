@@ -224,6 +224,9 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
     ):
         return
     term = heading_term(title)
+    if is_label(term):
+        yield Skip(section.line, f"'{term}' is a label heading, not a term")
+        return
     if not ctx.is_term(term):
         yield Skip(section.line, "the heading is too long or a sentence, not a term")
         return
@@ -244,4 +247,9 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
             f"the text under the heading is about '{subject}', not '{clean_term(term)}'",
         )
         return
+    wanted = normalise_term(term)
+    for other, _, _ in defining_sentences(definition.split("\n", 1)[0]):
+        if normalise_term(other) != wanted:
+            yield Skip(section.line, f"the paragraph defines '{other}', not the heading")
+            return
     yield Candidate(clean_term(term), definition, section.line, KIND, last, own_heading=True)
