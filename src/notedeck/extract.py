@@ -203,7 +203,8 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
         first_words = card.definition.replace("\n", " ")[:40]
         decisions.append(Decision(location, "card", f"{card.term} → {first_words}", candidate.kind))
     cards.sort(key=lambda c: c.location)
-    return cards, decisions
+    # Two rules may skip one line for one reason (a label before a colon, in bold).
+    return cards, list(dict.fromkeys(decisions))
 
 
 def _blank_skipped(body: str) -> str:

@@ -12,6 +12,7 @@ _EMPHASIS = re.compile(r"(\*\*|__|~~|==)(.+?)\1")
 _SINGLE = re.compile(r"(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])")
 _CODE = re.compile(r"(`+)(.+?)\1")
 _HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>\n]*)?/?>")
+_OPTION = re.compile(r"^--?[A-Za-z][\w-]*(?:[ =][^\s]+)*")
 _GLUED_ASIDE = re.compile(r"(?<=[A-Za-z])\((?=[^()]*[A-Za-z][^()]*\))")
 _EDGE = " \t*_`~#>|-–—:：;；,，、.。!！?？\"'“”‘’「」『』【】・"
 SENTENCE_END = re.compile(r"[。．！？!?]|\.(?:\s|$)")
@@ -33,6 +34,9 @@ def plain(markdown: str) -> str:
 def clean_term(markdown: str) -> str:
     """A term as it goes on the card front: plain text without edge punctuation."""
     text = plain(markdown).strip(_EDGE)
+    option = _OPTION.match(plain(markdown).strip())
+    if option:  # `--detach` keeps its dashes
+        text = option.group(0)
     # `SAAS(Software as a service)` reads as `SAAS (Software as a service)`.
     text = _GLUED_ASIDE.sub(" (", text)
     return text or plain(markdown)
@@ -59,9 +63,22 @@ def is_term(text: str, max_chars: int, max_words: int) -> bool:
         return False
     if "://" in term or term.startswith(("http", "www.")):
         return False
-    if term[-1] in "、，,;；" or not _balanced(term):
+    if term[-1] in "、，,;；" or not _balanced(term) or is_statement(term):
         return False
     return any(ch.isalnum() for ch in term)
+
+
+_STATEMENT = re.compile(
+    r"\b(?:is|are|was|were|must|should|can|cannot|can't|will|won't|does|doesn't|don't|may)\b"
+    r"|^(?:no|not|never|always|do|don't)\s",
+    re.IGNORECASE,
+)
+
+
+def is_statement(text: str) -> bool:
+    """English text that says something (`Caches are fast`, `No stale reads`) rather than
+    naming a thing."""
+    return bool(_STATEMENT.search(text))
 
 
 def strip_marker(line: str) -> str:

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 
 from ..parse import Section
-from ..terms import clean_term, plain
-from . import Candidate, Context, Finding
+from ..terms import clean_term, is_statement, plain
+from . import Candidate, Context, Finding, Skip
 from .lines import is_label, item_rest, prose_lines, walk_items
 
 KIND = "bold"
@@ -51,6 +51,16 @@ def bold_pair(text: str, ctx: Context) -> tuple[str, str] | None:
     return None
 
 
+def _why_not(term: str, ctx: Context) -> str:
+    """Why a bold text followed by a separator is no term."""
+    text = clean_term(term)
+    if is_label(text):
+        return f"'{text}' is a label, not a term"
+    if is_statement(text):
+        return f"'{text}' is a statement, not a term"
+    return f"'{text}' is too long or a sentence, not a term"
+
+
 def first_sentence(text: str) -> str:
     """The first sentence of English text (the whole text when it has one)."""
     found = _FIRST_SENTENCE.match(text.strip())
@@ -73,6 +83,9 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
             continue
         # `- **Term**` alone, its sub-items describing it.
         match = _BOLD_START.match(line.text)
+        if match and _SEPARATOR.match(match.group("rest").strip()):
+            yield Skip(line.number, _why_not(match.group("term"), ctx))
+            continue
         if (
             line.item is not None
             and match

@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 
 from ..parse import ListItem, Section
-from ..terms import clean_term
-from . import Candidate, Context, Finding
+from ..terms import clean_term, is_statement
+from . import Candidate, Context, Finding, Skip
 from .colon import is_pair
 from .lines import (
     is_cjk,
@@ -57,33 +57,50 @@ def _dash_pair(text: str, ctx: Context | None) -> tuple[str, str] | None:
     return term, definition
 
 
+def _why_not_dash(term: str, definition: str, ctx: Context) -> str:
+    """Why `text - text` is no pair."""
+    text = clean_term(term)
+    if not _CODE_SPANS.sub("", definition).strip(" &|;"):
+        return "a step and its command, not a definition"
+    if is_label(text):
+        return f"'{text}' is a label, not a term"
+    if is_statement(text):
+        return f"'{text}' is a statement, not a term"
+    return f"'{text}' is too long or a sentence, not a term"
+
+
 def dash_pair(text: str, ctx: Context) -> tuple[str, str] | None:
     """(term, definition) for `term - definition` or a command and its description."""
     return _dash_pair(text.strip(), ctx)
 
 
-def _describes(item: ListItem, ctx: Context) -> bool:
-    """Whether an item's sub-items read as a description of it (not a list of more terms)."""
+def why_not_described(item: ListItem, ctx: Context) -> str:
+    """Why an item with sub-items is no term described by them; '' when it is one."""
     children = item.children
-    if not children or is_label(clean_term(item.text)) or not is_parent_term(item.text, ctx):
-        return False
+    first = item.text.split("\n", 1)[0].strip()
+    if is_label(clean_term(first)):
+        return f"'{clean_term(first)}' is a label for the items below"
+    if not is_parent_term(item.text, ctx):
+        return "the parent item is a sentence, task, question or comparison, not a term"
     texts = [child.text.split("\n", 1)[0] for child in children]
     if any(is_pair(text, ctx) or _dash_pair(text, ctx) for text in texts):
-        return False
+        return "the sub-items are pairs of their own"
     if all(is_link_only(text) for text in texts):
-        return False
+        return "the sub-items are only links"
     # Numbered children are an outline (`1.1 …`) or figures (`99.9%の耐久性`), and answer
     # options (`A. …`) belong to a quiz, not a description.
     if any(starts_with_number(text) or _OPTION.match(text) for text in texts):
-        return False
+        return "the sub-items are a numbered outline, figures or answer options"
     # Children that are only commands are the steps of a task (`Update` + `apt-get …`).
     if all(not _CODE_SPANS.sub("", text).strip(" &|;") for text in texts):
-        return False
+        return "the sub-items are only commands: steps, not a description"
     # An outline of bare names has name children; a description has prose. A lone
     # Japanese noun phrase under a name (`非リレーショナルデータベース`) says what it is.
     if len(texts) == 1 and is_cjk(texts[0]):
-        return True
-    return any(not is_name(text) for text in texts)
+        return ""
+    if all(is_name(text) for text in texts):
+        return "the sub-items are names (an outline or examples), not a description"
+    return ""
 
 
 def is_parent_term(text: str, ctx: Context) -> bool:
@@ -120,8 +137,19 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
             if pair:
                 yield Candidate(clean_term(pair[0]), pair[1], item.line, KIND)
                 continue
-            if _describes(item, ctx):
-                lines = ["  " * depth + "- " + c.text for c, depth in walk_items(item.children)]
-                yield Candidate(
-                    clean_term(first), "\n".join(lines), item.line, KIND, item.children[-1].line
+            dash = _DASH.search(first)
+            if dash and not item.children:
+                yield Skip(
+                    item.line, _why_not_dash(first[: dash.start()], first[dash.end() :], ctx)
                 )
+                continue
+            if not item.children:
+                continue
+            reason = why_not_described(item, ctx)
+            if reason:
+                yield Skip(item.line, reason)
+                continue
+            lines = ["  " * depth + "- " + c.text for c, depth in walk_items(item.children)]
+            yield Candidate(
+                clean_term(first), "\n".join(lines), item.line, KIND, item.children[-1].line
+            )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..parse import Section
+from ..parse import Block, Section
 from ..terms import clean_term
 from . import Candidate, Context, Finding, Skip
 from .bold import bold_pair
@@ -27,21 +27,31 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
                 if term and definition and ctx.is_term(term):
                     yield Candidate(clean_term(term), definition, line, KIND)
         elif block.kind == "paragraph":
-            lines = list(paragraph_lines(block))
-            if len(lines) < 2:
-                continue
-            head, rest = lines[0], lines[1:]
-            if _is_pair(head.text, ctx) or "\t" in head.text or is_link_only(head.text):
-                continue
-            if not ctx.is_term(head.text) or head.text.endswith(tuple(":：、，,;；.。!！?？")):
-                continue
-            if is_label(clean_term(head.text)):
-                if any(_is_pair(line.text, ctx) for line in rest):
-                    yield Skip(head.number, f"'{head.text}' is a label for the lines below")
-                continue
-            if _is_pair(rest[0].text, ctx) or is_link_only(rest[0].text):
-                if any(_is_pair(line.text, ctx) for line in rest):
-                    yield Skip(head.number, f"'{head.text}' is a label for the lines below")
-                continue
-            definition = "\n".join(line.text for line in rest)
-            yield Candidate(clean_term(head.text), definition, head.number, KIND, rest[-1].number)
+            yield from _term_line(block, ctx)
+
+
+def opens_with_term_line(block: Block, ctx: Context) -> bool:
+    """Whether a paragraph is a short term line over its definition (the deflist form)."""
+    return any(isinstance(f, Candidate) for f in _term_line(block, ctx))
+
+
+def _term_line(block: Block, ctx: Context) -> Iterator[Finding]:
+    """A term line over its definition lines, or why the first line is a label."""
+    lines = list(paragraph_lines(block))
+    if len(lines) < 2:
+        return
+    head, rest = lines[0], lines[1:]
+    if _is_pair(head.text, ctx) or "\t" in head.text or is_link_only(head.text):
+        return
+    if not ctx.is_term(head.text) or head.text.endswith(tuple(":：、，,;；.。!！?？")):
+        return
+    if is_label(clean_term(head.text)):
+        if any(_is_pair(line.text, ctx) for line in rest):
+            yield Skip(head.number, f"'{head.text}' is a label for the lines below")
+        return
+    if _is_pair(rest[0].text, ctx) or is_link_only(rest[0].text):
+        if any(_is_pair(line.text, ctx) for line in rest):
+            yield Skip(head.number, f"'{head.text}' is a label for the lines below")
+        return
+    definition = "\n".join(line.text for line in rest)
+    yield Candidate(clean_term(head.text), definition, head.number, KIND, rest[-1].number)

@@ -11,6 +11,7 @@ from . import Candidate, Context, Finding, Skip
 from .bold import bold_pair
 from .bullet import dash_pair
 from .colon import is_pair
+from .deflist import opens_with_term_line
 from .explicit import explicit_pair
 from .lines import REMARK_OPENERS, is_label, is_link_only, is_name, starts_with_number, walk_items
 from .sentence import defining_sentences
@@ -98,13 +99,21 @@ def first_definition(section: Section, ctx: Context) -> tuple[str, int] | Skip |
             first = text.split("\n", 1)[0]
             if all(is_link_only(line) for line in text.split("\n")):
                 continue
-            if _is_pair_line(first, ctx) or is_label(first.rstrip(":：")):
-                return Skip(block.line, "the body opens with pairs that make their own cards")
-            if first.startswith(REMARK_OPENERS):
-                return Skip(block.line, "a remark or example, not a definition")
             reason = _not_a_definition(first)
             if reason:
                 return Skip(block.line, reason)
+            if opens_with_term_line(block, ctx):
+                return Skip(block.line, "the body opens with a term line over its definition")
+            if (
+                _is_pair_line(first, ctx)
+                or is_label(first.rstrip(":："))
+                or is_label(re.split(r"[:：]", first, maxsplit=1)[0])
+            ):
+                return Skip(
+                    block.line, "the body opens with pairs or a label line, not a definition"
+                )
+            if first.startswith(REMARK_OPENERS):
+                return Skip(block.line, "a remark or example, not a definition")
             if "\t" in first:
                 return None
             text = re.sub(r"^[・●○■□◆◇▪]\s*", "", text)
@@ -138,6 +147,8 @@ def _from_list(block: Block, ctx: Context) -> tuple[str, int] | Skip | None:
         is_name(item.text) and not item.children for item in block.items
     ):
         return None  # an outline of names, not a definition
+    if first.children and is_name(head):
+        return None  # a named item with its own sub-items: the bullet rule's to read
     # A first item too short to say much (`絶対パス。`) is read with the items after it.
     parts: list[str] = []
     last = first.line
@@ -232,6 +243,9 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
         return
     if is_narrative_heading(title):
         yield Skip(section.line, "the heading tells the writer's story or advice, not a term")
+        return
+    if title.rstrip().endswith(("?", "？")):
+        yield Skip(section.line, "the heading asks a question other than 'what is X?'")
         return
     found = first_definition(section, ctx)
     if found is None:

@@ -40,7 +40,8 @@ _ENGLISH_WHICH = re.compile(
 )
 # `A table without rows is called an empty table.`
 _ENGLISH_CALLED = re.compile(
-    r"^(?P<def>(?:an?|the)\s.+?)\s+(?:is|are)\s+(?:called|known\s+as|named)\s+"
+    r"^(?!(?:it|this|that|these|those|they|which)\s)(?P<def>\S.+?)\s+(?:is|are)\s+"
+    r"(?:called|known\s+as|named)\s+"
     r"(?:an?\s+|the\s+)?(?P<term>[\w()/+#-]+(?:\s+[\w()/+#-]+){0,4}?)\s*[.]?$",
     re.IGNORECASE,
 )

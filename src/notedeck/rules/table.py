@@ -46,7 +46,6 @@ def glossary_rows(rows: Sequence[Row], ctx: Context) -> Iterator[Finding]:
     if not body or len(header) < 2:
         return
     firsts = [clean_term(cells[0]) if cells else "" for _, cells in body]
-    seconds = [plain(cells[1]) if len(cells) > 1 else "" for _, cells in body]
     terms = sum(1 for f in firsts if f and _is_cell_term(f, ctx) and not _NUMBER.match(f))
     if terms * 2 < len(body):
         yield Skip(rows[0][0], "the first column does not name things")
@@ -54,9 +53,7 @@ def glossary_rows(rows: Sequence[Row], ctx: Context) -> Iterator[Finding]:
     if sum(1 for f in firsts if _CLAUSE.search(f)) * 2 > len(body):
         yield Skip(rows[0][0], "the first column describes rather than names things")
         return
-    if all(_NUMBER.match(s) for s in seconds) or sum(
-        1 for s in seconds if _AMOUNT.match(s)
-    ) * 2 > len(body):
+    if _values_only(body):
         yield Skip(rows[0][0], "a table of values, not of meanings")
         return
     for (line, cells), term in zip(body, firsts, strict=True):
@@ -72,6 +69,20 @@ def glossary_rows(rows: Sequence[Row], ctx: Context) -> Iterator[Finding]:
                     named.append(f"{name}: {value}" if name.strip() else value)
             definition = "\n".join(named)
         yield Candidate(term, definition, line, KIND)
+
+
+def _values_only(body: Sequence[Row]) -> bool:
+    """Whether every column after the first holds numbers or amounts (`約2時間`, `12`)."""
+    width = max(len(cells) for _, cells in body)
+    for column in range(1, width):
+        values = [plain(cells[column]) for _, cells in body if len(cells) > column]
+        values = [v for v in values if v.strip()]
+        if not values:
+            continue
+        amounts = sum(1 for v in values if _NUMBER.match(v) or _AMOUNT.match(v))
+        if amounts * 2 <= len(values):
+            return False
+    return True
 
 
 def _is_cell_term(term: str, ctx: Context) -> bool:
