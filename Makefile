@@ -23,5 +23,9 @@ lint: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -n 2 tests
 
+# Extraction quality on ../shared/corpus and the seed note; RECORD=1 stores the new F1.
+eval: $(STAMP)
+	$(BIN)/python tests/eval.py $(if $(RECORD),--record)
+
 clean:
 	rm -rf build dist $(VENV)

@@ -1,0 +1,98 @@
+"""`make eval`: extraction quality on the shared corpus and the seed note.
+
+Runs `notedeck extract` on `../shared/corpus/notes` and on `../shared/seed/aws-memo.md`,
+scores both with the corpus's own `score.py` (`--by-kind --per-file`), prints its tables and
+writes the numbers to `build/eval.json`. Without `../shared` it says so and exits 0.
+`--record` stores the corpus F1 in `tests/eval_baseline.json`, the value the test guards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("NOTEDECK_SHARED", REPO.parent / "shared"))
+BASELINE = REPO / "tests" / "eval_baseline.json"
+
+
+def _extract(notes: Path, out: Path) -> Path:
+    """The cards of `notes` as `extract --format json` prints them, saved to `out`."""
+    found = subprocess.run(
+        [sys.executable, "-m", "notedeck", "extract", str(notes), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out.write_text(found.stdout, encoding="utf-8")
+    return out
+
+
+def _score(score_py: Path, gold: Path, pred: Path, *, show: bool) -> dict[str, Any]:
+    """score.py's result as data; with `show`, its tables are printed too."""
+    base = [sys.executable, str(score_py), "--gold", str(gold), "--pred", str(pred)]
+    if show:
+        table = subprocess.run(
+            [*base, "--by-kind", "--per-file"], capture_output=True, text=True, check=True
+        )
+        print(table.stdout, end="")
+    result = subprocess.run([*base, "--json"], capture_output=True, text=True, check=True)
+    scored: dict[str, Any] = json.loads(result.stdout)
+    return scored
+
+
+def evaluate(shared: Path, build: Path, *, show: bool = False) -> dict[str, Any] | None:
+    """Score the corpus and the seed note; None when `shared` holds no corpus."""
+    corpus = shared / "corpus"
+    seed = shared / "seed"
+    if not (corpus / "score.py").is_file() or not (seed / "aws-memo.md").is_file():
+        return None
+    work = build / "eval"
+    work.mkdir(parents=True, exist_ok=True)
+    score_py = corpus / "score.py"
+    if show:
+        print(f"== corpus: {corpus / 'notes'} (gold: {corpus / 'gold'})")
+    corpus_result = _score(
+        score_py,
+        corpus / "gold",
+        _extract(corpus / "notes", work / "corpus.json"),
+        show=show,
+    )
+    if show:
+        print(f"\n== seed: {seed / 'aws-memo.md'}")
+    seed_result = _score(
+        score_py,
+        seed / "aws-memo.gold.yaml",
+        _extract(seed / "aws-memo.md", work / "seed.json"),
+        show=show,
+    )
+    numbers = {"corpus": corpus_result, "seed": seed_result}
+    (build / "eval.json").write_text(
+        json.dumps(numbers, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    return numbers
+
+
+def main(argv: list[str]) -> int:
+    """Run the evaluation, print it, and with `--record` store the corpus F1."""
+    numbers = evaluate(SHARED, REPO / "build", show=True)
+    if numbers is None:
+        print(f"eval: {SHARED} has no corpus and seed note; nothing to evaluate (skipped)")
+        return 0
+    f1 = round(numbers["corpus"]["overall"]["f1"], 3)
+    recorded = json.loads(BASELINE.read_text(encoding="utf-8"))["corpus_f1"]
+    print(f"\ncorpus F1 {f1:.3f} (recorded {recorded:.3f}); written to build/eval.json")
+    if "--record" in argv:
+        BASELINE.write_text(json.dumps({"corpus_f1": f1}) + "\n", encoding="utf-8")
+        print(f"recorded corpus F1 {f1:.3f} in {BASELINE.relative_to(REPO)}")
+    elif f1 > recorded + 0.005:
+        print("F1 improved: run `make eval RECORD=1` to record it")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
