@@ -161,14 +161,18 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
                 # (`NULL and aggregate functions`) starts what the rules read again.
                 section = _after_pseudo_heading(section, cfg)
         ctx = Context(cfg, parents)
+        said = bool(reason)
         for _, rule in rules:
             for finding in rule(section, ctx):
+                said = True
                 if isinstance(finding, Skip):
                     decisions.append(
                         Decision(Location(shown, finding.line), "skip", finding.reason)
                     )
                 else:
                     found.append((finding, card_topic(finding, section, path)))
+        if not said and section.level > 0:
+            decisions.append(Decision(Location(shown, section.line), "skip", _why_nothing(section)))
     cards = []
     for candidate, topic, duplicate_of in _dedupe(found):
         location = Location(shown, candidate.line)
@@ -281,6 +285,22 @@ def section_skip_reason(section: Section, cfg: Config) -> str:
     if is_topic_heading(title):
         return f"'{title}' is a topic heading, not a term (its body may still hold cards)"
     return ""
+
+
+def _why_nothing(section: Section) -> str:
+    """Why a section that no rule spoke about gave no card, from what its body holds."""
+    kinds = {b.kind for b in section.blocks if b.kind != "hr"}
+    if kinds <= {"code", "table"} and "table" in kinds:
+        return (
+            f"'{section.title}': its body opens with a table or code, not a definition "
+            "(write a sentence under the heading)"
+        )
+    if any(b.kind == "list" and b.ordered for b in section.blocks):
+        return f"'{section.title}': a numbered list reads as steps, not as a definition"
+    return (
+        f"'{section.title}': no line here reads as a term with its definition "
+        "(see README: what notedeck recognises)"
+    )
 
 
 def _after_pseudo_heading(section: Section, cfg: Config) -> Section:

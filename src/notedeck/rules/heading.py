@@ -13,7 +13,15 @@ from .bullet import dash_pair
 from .colon import is_pair
 from .deflist import opens_with_term_line
 from .explicit import explicit_pair
-from .lines import REMARK_OPENERS, is_label, is_link_only, is_name, starts_with_number, walk_items
+from .lines import (
+    REMARK_OPENERS,
+    is_cjk,
+    is_label,
+    is_link_only,
+    is_name,
+    starts_with_number,
+    walk_items,
+)
 from .sentence import defining_sentences
 
 KIND = "heading"
@@ -143,10 +151,8 @@ def _from_list(block: Block, ctx: Context) -> tuple[str, int] | Skip | None:
     reason = _not_a_definition(head)
     if reason:
         return Skip(first.line, reason)
-    if len(block.items) > 1 and all(
-        is_name(item.text) and not item.children for item in block.items
-    ):
-        return None  # an outline of names, not a definition
+    if len(block.items) > 1 and all(_is_outline_entry(item.text) for item in block.items):
+        return Skip(block.line, "the body is an outline of names, not a definition")
     if first.children and is_name(head):
         return None  # a named item with its own sub-items: the bullet rule's to read
     # A first item too short to say much (`絶対パス。`) is read with the items after it.
@@ -205,6 +211,16 @@ def _holds_pairs(block: Block, ctx: Context) -> bool:
     return any(
         _is_pair_line(head, ctx) or any(defining_sentences(head, True, True)) for head in heads
     )
+
+
+def _is_outline_entry(text: str) -> bool:
+    """A list item that only names a topic: a name, or a few words without a sentence end."""
+    first = text.split("\n", 1)[0].strip()
+    if not first or is_name(first):
+        return True
+    if is_cjk(first) or first.endswith((".", "。", ":", "：")):
+        return False
+    return len(first.split()) <= 5
 
 
 def _not_a_definition(text: str) -> str:
