@@ -13,6 +13,7 @@ _SINGLE = re.compile(r"(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])")
 _CODE = re.compile(r"(`+)(.+?)\1")
 _HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>\n]*)?/?>")
 _OPTION = re.compile(r"^--?[A-Za-z][\w-]*(?:[ =][^\s]+)*")
+_TRAILING_ASIDE = re.compile(r"\s*[(（][^()（）]*[)）]$")
 _GLUED_ASIDE = re.compile(r"(?<=[A-Za-z])\((?=[^()]*[A-Za-z][^()]*\))")
 _EDGE = " \t*_`~#>|-–—:：;；,，、.。!！?？\"'“”‘’「」『』【】・"
 SENTENCE_END = re.compile(r"[。．！？!?]|\.(?:\s|$)")
@@ -57,7 +58,9 @@ def word_count(text: str) -> int:
 def is_term(text: str, max_chars: int, max_words: int) -> bool:
     """Whether text is short and plain enough to be the front of a card."""
     term = text.strip()
-    if not term or len(term) > max_chars or word_count(term) > max_words:
+    # A trailing aside (`Amazon QLDB (Quantum Ledger Database)`) does not make a name longer.
+    core = _TRAILING_ASIDE.sub("", term) or term
+    if not term or len(core) > max_chars or word_count(core) > max_words:
         return False
     if SENTENCE_END.search(term):
         return False

@@ -6,12 +6,15 @@ one ordered registry (`RULES`, in priority order) that the config switches on an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..config import Config
 from ..parse import Section
 from ..terms import clean_term, is_term
+
+_CODE_ONLY = re.compile(r"^(`+)[^`]+\1$")
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,9 @@ class Context:
 
     def is_term(self, markdown: str) -> bool:
         """Whether Markdown text can stand as a card's front under the configured limits."""
+        text = markdown.strip()
+        if _CODE_ONLY.match(text):  # `.`, `..`, `>>`: code names a thing however short
+            return 0 < len(text.strip("`").strip()) <= self.config.term_max_chars
         return is_term(clean_term(markdown), self.config.term_max_chars, self.config.term_max_words)
 
 

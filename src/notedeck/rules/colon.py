@@ -50,7 +50,7 @@ def split_pair(text: str, ctx: Context) -> tuple[str, str] | Skip | None:
         return Skip(0, f"'{plain_term}' is a statement (a result or remark), not a term")
     if is_link_only(definition):
         return Skip(0, f"'{plain_term}' only points to a link")
-    if _VALUE.match(definition):
+    if _VALUE.match(definition) or definition.count(" | ") >= 2:
         return Skip(0, f"'{plain_term}' is given a value or figure, not a definition")
     return term, definition
 

@@ -56,7 +56,8 @@ _QUESTION = re.compile(
 )
 # `Can be used …`, `Up to 75% …`: a property of the thing, not what it is.
 _PROPERTY_OPENING = re.compile(
-    r"^[-*+]?\s*(?:can|could|may|might|should|must|will|up to|no|not)\b", re.IGNORECASE
+    r"^[-*+]?\s*(?:can|could|may|might|should|must|will|up to|no|not|also|and|but|so)\b",
+    re.IGNORECASE,
 )
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _PLACEHOLDER = re.compile(r"^[-*+]?\s*:?(?:todo|tbd|wip|準備中|作成中)\b:?", re.IGNORECASE)
@@ -124,10 +125,21 @@ def first_definition(section: Section, ctx: Context) -> tuple[str, int] | Skip |
                 return Skip(block.line, "a remark or example, not a definition")
             if "\t" in first:
                 return None
+            if "\t" in text:  # a TAB table after its intro line makes its own cards
+                intro = text.split("\n")
+                cut = next(i for i, line in enumerate(intro) if "\t" in line)
+                text = "\n".join(intro[:cut]).strip()
+                if text.endswith((":", "：")):
+                    return None
+                return re.sub(r"^[・●○■□◆◇▪]\s*", "", text), block.line + cut - 1
             text = re.sub(r"^[・●○■□◆◇▪]\s*", "", text)
             last = block.line + len(block.lines) - 1
             if text.rstrip().endswith((":", "：")) and index + 1 < len(blocks):
                 following = blocks[index + 1]
+                if following.kind == "table" or (
+                    following.kind == "paragraph" and any("\t" in ln for ln in following.lines)
+                ):
+                    return None  # the intro of a table, which makes its own cards
                 if following.kind == "list" and _holds_pairs(following, ctx):
                     return Skip(block.line, "the body introduces pairs that make their own cards")
                 if following.kind in ("code", "list", "paragraph", "table"):
@@ -136,7 +148,9 @@ def first_definition(section: Section, ctx: Context) -> tuple[str, int] | Skip |
             return text, last
         if block.kind == "list":
             return _from_list(block, ctx)
-        if block.kind in ("code", "table", "deflist"):
+        if block.kind == "table":
+            continue  # a table makes its own cards; a definition may follow it
+        if block.kind in ("code", "deflist"):
             return None
     return None
 
@@ -148,9 +162,13 @@ def _from_list(block: Block, ctx: Context) -> tuple[str, int] | Skip | None:
     head = first.text.split("\n", 1)[0]
     if _is_pair_line(head, ctx) or is_link_only(head):
         return None
+    if any(_is_pair_line(line, ctx) for line in first.text.split("\n")[1:]):
+        return Skip(first.line, "the first item holds pairs that make their own cards")
     reason = _not_a_definition(head)
     if reason:
         return Skip(first.line, reason)
+    if sum(1 for item in block.items if "`" in item.text) * 2 > len(block.items):
+        return Skip(block.line, "the body is a list of commands (steps), not a definition")
     if len(block.items) > 1 and all(_is_outline_entry(item.text) for item in block.items):
         return Skip(block.line, "the body is an outline of names, not a definition")
     if first.children and is_name(head):

@@ -81,6 +81,11 @@ LABELS = frozenset(
         "step",
         "why",
         "how",
+        "other",
+        "others",
+        "misc",
+        "その他",
+        "雑記",
         # Outline labels, usually numbered: `分野 1`, `Step 2`, `Case 3`.
         "分野",
         "章",
