@@ -55,3 +55,33 @@ def test_every_rule_has_a_fixture() -> None:
     from notedeck.config import RULE_NAMES
 
     assert sorted(p.stem for p in RULE_FIXTURES if p.stem in RULE_NAMES) == sorted(RULE_NAMES)
+
+
+def test_switches_from_notedeck_yaml_and_front_matter() -> None:
+    """`notedeck.yaml` narrows the rules and the term limit and adds a meta section; a note's
+    front matter `notedeck:` overrides them for that note."""
+    from notedeck.extract import extract_paths
+
+    folder = FIXTURES / "rules" / "switches"
+    result = extract_paths([folder])
+    assert result.errors == []
+    got = sorted((c.location.path.rsplit("/", 1)[-1], c.term, c.kind) for c in result.cards)
+    assert got == [
+        ("folder.md", "Cache", "heading"),
+        ("folder.md", "Hit", "colon"),
+        ("folder.md", "Miss", "colon"),
+        ("own.md", "Miss", "bold"),
+        ("own.md", "Write-through policy", "colon"),
+    ]
+    skips = {
+        (d.location.path.rsplit("/", 1)[-1], d.location.line): d.message
+        for d in result.decisions
+        if d.verdict == "skip"
+    }
+    assert skips[("folder.md", 8)] == "text before the colon is too long or a sentence, not a term"
+    assert skips[("folder.md", 11)] == "meta section 'Draft': about the note, not a term"
+    assert skips[("own.md", 17)] == "meta section 'Terms': about the note, not a term"
+    assert skips[("own.md", 8)] == (
+        "'Queue': no enabled rule found a term here (switched off by the settings: "
+        "explicit, question, heading, table, bullet, deflist, sentence)"
+    )

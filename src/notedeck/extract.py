@@ -172,7 +172,9 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
                 else:
                     found.append((finding, card_topic(finding, section, path)))
         if not said and section.level > 0:
-            decisions.append(Decision(Location(shown, section.line), "skip", _why_nothing(section)))
+            decisions.append(
+                Decision(Location(shown, section.line), "skip", _why_nothing(section, cfg))
+            )
     cards = []
     for candidate, topic, duplicate_of in _dedupe(found):
         location = Location(shown, candidate.line)
@@ -287,8 +289,14 @@ def section_skip_reason(section: Section, cfg: Config) -> str:
     return ""
 
 
-def _why_nothing(section: Section) -> str:
+def _why_nothing(section: Section, cfg: Config) -> str:
     """Why a section that no rule spoke about gave no card, from what its body holds."""
+    off = [name for name in config_module.RULE_NAMES if not cfg.rule_enabled(name)]
+    if off:
+        return (
+            f"'{section.title}': no enabled rule found a term here "
+            f"(switched off by the settings: {', '.join(off)})"
+        )
     kinds = {b.kind for b in section.blocks if b.kind != "hr"}
     if kinds <= {"code", "table"} and "table" in kinds:
         return (
