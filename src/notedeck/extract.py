@@ -151,7 +151,7 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
         reason = section_skip_reason(section, cfg)
         if reason:
             decisions.append(Decision(Location(shown, section.line), "skip", reason))
-            if cfg.is_meta_section(section.title):
+            if is_meta_title(section.title, cfg):
                 skipped_subtrees.append(section)
                 continue
             if is_narrative_heading(section.title) and not is_question(section.title):
@@ -258,12 +258,20 @@ def card_topic(candidate: Candidate, section: Section, path: tuple[str, ...]) ->
     return path
 
 
+def is_meta_title(title: str, cfg: Config) -> bool:
+    """A meta section's name, alone or closing a phrase (`検証の目的`, `この記事のまとめ`)."""
+    if cfg.is_meta_section(title):
+        return True
+    tail = re.split(r"の|\s+of\s+", title.strip(), flags=re.IGNORECASE)[-1]
+    return tail != title.strip() and cfg.is_meta_section(tail)
+
+
 def section_skip_reason(section: Section, cfg: Config) -> str:
     """Why a section gives no card of its own, or '' when it may."""
     if section.level == 0:
         return ""
     title = section.title
-    if cfg.is_meta_section(title):
+    if is_meta_title(title, cfg):
         return f"meta section '{title}': about the note, not a term"
     blocks = [b for b in section.blocks if b.kind != "hr"]
     if not blocks:
@@ -349,7 +357,11 @@ def _dedupe(
         if (
             owner is not None
             and not candidate.own_heading
-            and not (owner.own_heading and candidate.kind == "sentence")
+            and not (
+                owner.own_heading
+                and candidate.kind == "sentence"
+                and normalise_term(owner.term) not in normalise_term(candidate.term)
+            )
         ):
             out.append((candidate, topic, owner))
             continue

@@ -68,7 +68,7 @@ def is_term(text: str, max_chars: int, max_words: int) -> bool:
         return False
     if term[-1] in "、，,;；" or not _balanced(term) or is_statement(term):
         return False
-    return any(ch.isalnum() for ch in term)
+    return any(ch.isalpha() for ch in term)
 
 
 _STATEMENT = re.compile(

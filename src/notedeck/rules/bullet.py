@@ -54,6 +54,8 @@ def _dash_pair(text: str, ctx: Context | None) -> tuple[str, str] | None:
         return None
     if not _CODE_SPANS.sub("", definition).strip(" &|;"):
         return None  # `Update - `apt-get update``: a step and its command
+    if definition.endswith((":", "：")):
+        return None  # `kubectl describe - shows:` introduces what follows
     return term, definition
 
 

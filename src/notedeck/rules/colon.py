@@ -44,6 +44,9 @@ def split_pair(text: str, ctx: Context) -> tuple[str, str] | Skip | None:
         return Skip(0, "a key path or code, not a term")
     if not ctx.is_term(term):
         return Skip(0, "text before the colon is too long or a sentence, not a term")
+    words = plain_term.split()
+    if len(words) > 4 and sum(1 for w in words if w.islower()) * 2 > len(words):
+        return Skip(0, "text before the colon reads as a sentence, not a term")
     if plain_term.startswith("-") or "=" in plain_term:
         return Skip(0, f"'{plain_term}' is a command argument, not a term")
     if _CJK_CLAUSE.search(plain_term):
@@ -58,6 +61,7 @@ def split_pair(text: str, ctx: Context) -> tuple[str, str] | Skip | None:
 def find(section: Section, ctx: Context) -> Iterator[Finding]:
     """Every colon pair among the section's prose lines, with continuation lines."""
     lines = list(prose_lines(section))
+    code = "\n".join("\n".join(b.lines) for b in section.blocks if b.kind == "code")
     for position, line in enumerate(lines):
         if line.item is not None:
             yield from _continuation_pairs(line, ctx)
@@ -68,6 +72,9 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
             yield Skip(line.number, found.reason)
             continue
         term, definition = found
+        if code and len(term.strip("`*_ ")) > 1 and term.strip("`*_ ") in code:
+            yield Skip(line.number, "explains a part of the command in the code block, not a term")
+            continue
         last = line.number
         # Continuation lines of the same paragraph that go on about the term join it.
         for following in lines[position + 1 :]:

@@ -38,7 +38,8 @@ _PROPERTY_HEADING = re.compile(
     r"^(?:benefits?|advantages?|disadvantages?|pros|cons|features?|characteristics|tips"
     r"|limitations?|drawbacks?|requirements?|best practices|use cases?|how to)\b"
     r"|\b(?:benefits|advantages|disadvantages|pros and cons|features|characteristics|tips"
-    r"|rules|limitations|drawbacks|requirements|best practices|use cases|steps)$"
+    r"|rules|limitations|drawbacks|requirements|best practices|use cases|steps"
+    r"|good to know|gotchas|caveats|pitfalls)$"
     r"|(?:メリット|デメリット|利点|欠点|特徴|注意点|ポイント|コツ|手順|使い方|方法|理由|勉強法)$",
     re.IGNORECASE,
 )
@@ -62,6 +63,7 @@ _PROPERTY_OPENING = re.compile(
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _PLACEHOLDER = re.compile(r"^[-*+]?\s*:?(?:todo|tbd|wip|準備中|作成中)\b:?", re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"^(?:here\s+)?(?:i|we)\s|^(?:私|僕|自分)は", re.IGNORECASE)
+_LINK_PAIR = re.compile(r"^[^:：]{1,60}[:：]\s*<?(?:https?://|\[[^\]]*\]\()")
 _BOLD_ONLY = re.compile(r"^(\*\*|__)[^*_]+\1\s*:?$")
 _SHORT = 12  # characters: a list item shorter than this is no definition on its own
 _NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*[.)]?|[（(]?[0-9０-９]+[)）]|第\S+[章節])\s+")
@@ -247,6 +249,8 @@ def _not_a_definition(text: str) -> str:
         return "the section is a placeholder (TODO), not a definition yet"
     if _FIRST_PERSON.match(text):
         return "the text under the heading is the writer speaking, not a definition"
+    if _LINK_PAIR.match(text):
+        return "the body opens with a link, not a definition"
     if _BOLD_ONLY.match(text):
         return "the body opens with a bold label, not a definition"
     if starts_with_number(text):

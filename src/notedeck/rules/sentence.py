@@ -54,6 +54,7 @@ _ENGLISH_OPEN = re.compile(
 _OPEN_NOT_NOUN = re.compile(
     r"^(?:not|also|very|only|usually|often|always|never|just|still|more|less|too|so|now|then|"
     r"here|there|in|on|at|by|for|to|from|with|of|as|if|when|good|bad|better|best|"
+    r"done|made|set|run|kept|given|shown|known|seen|found|built|written|held|"
     r"\w+ed|\w+ing|\w+ly)\s",
     re.IGNORECASE,
 )
