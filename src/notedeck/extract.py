@@ -360,7 +360,8 @@ def _dedupe(
             and not (
                 owner.own_heading
                 and candidate.kind == "sentence"
-                and normalise_term(owner.term) not in normalise_term(candidate.term)
+                # `Service in Kubernetes` under `## Service` says the heading's term again
+                and not normalise_term(candidate.term).startswith(normalise_term(owner.term) + " ")
             )
         ):
             out.append((candidate, topic, owner))

@@ -62,7 +62,13 @@ _PROPERTY_OPENING = re.compile(
 )
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _PLACEHOLDER = re.compile(r"^[-*+]?\s*:?(?:todo|tbd|wip|準備中|作成中)\b:?", re.IGNORECASE)
-_FIRST_PERSON = re.compile(r"^(?:here\s+)?(?:i|we)\s|^(?:私|僕|自分)は", re.IGNORECASE)
+_FIRST_PERSON = re.compile(
+    r"^(?:here\s+)?(?:i|we)\s|^(?:私|僕|自分)は|^(?:ここ|本章|本節|この章|この節|本記事)では"
+    r"|^in this (?:section|chapter|note|article)\b",
+    re.IGNORECASE,
+)
+# `次のような障害がある。`, `The following …`: an introduction to what comes next.
+_INTRO = re.compile(r"次のような|次の\S*を示す|以下の|the following", re.IGNORECASE)
 _LINK_PAIR = re.compile(r"^[^:：]{1,60}[:：]\s*<?(?:https?://|\[[^\]]*\]\()")
 _BOLD_ONLY = re.compile(r"^(\*\*|__)[^*_]+\1\s*:?$")
 _SHORT = 12  # characters: a list item shorter than this is no definition on its own
@@ -249,6 +255,8 @@ def _not_a_definition(text: str) -> str:
         return "the section is a placeholder (TODO), not a definition yet"
     if _FIRST_PERSON.match(text):
         return "the text under the heading is the writer speaking, not a definition"
+    if _INTRO.search(text) and len(text) < 80:
+        return "the text under the heading introduces what follows, not a definition"
     if _LINK_PAIR.match(text):
         return "the body opens with a link, not a definition"
     if _BOLD_ONLY.match(text):

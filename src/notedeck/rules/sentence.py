@@ -71,6 +71,7 @@ _JA_NOUN_END = re.compile(
 )
 # `直接関係づける方式で…`, `チェックポイントの発生は…`: a clause caught as a term.
 _CLAUSE_TERM = re.compile(r"[はがをで、,]|[るう](?:$|[(（])")
+_DEMONSTRATIVE = re.compile(r"^(?:これ|それ|この|その|こう|そう)")
 _RELATIVE = re.compile(r"\b(?:that|which|who|where|when)\b", re.IGNORECASE)
 _JA_DEFINING_VERB = re.compile(
     r"(?:を|の)(?:表す|表します|意味する|意味します|指す|指します|示す|示します)[。.]?$"
@@ -119,26 +120,39 @@ def defining_sentences(
     `opening`: the line opens a list item or paragraph, where looser forms (`X are Y`,
     `XはY。`) still define; inside running text they mostly state properties.
     """
+    previous = ""
     for index, match in enumerate(_SENTENCES.finditer(text.strip())):
         sentence = match.group(0).strip()
-        if not sentence:
-            continue
-        towa = _TOWA.match(sentence)
-        if towa and (towa.group("particle") != "とは" or _TOWA_DEFINES.search(towa.group("def"))):
-            yield towa.group("term").strip(), towa.group("def").strip(), sentence
-            continue
-        called = _CALLED.match(sentence)
-        if called:
+        if sentence:
+            for found in _one_sentence(sentence, previous, opening and index == 0, in_item):
+                if not _CLAUSE_TERM.search(clean_term(found[0])):
+                    yield found
+            previous = sentence
+
+
+def _one_sentence(
+    sentence: str, previous: str, opening: bool, in_item: bool
+) -> Iterator[tuple[str, str, str]]:
+    """The pairs one sentence defines; `previous` is the sentence before it, if any."""
+    towa = _TOWA.match(sentence)
+    if towa and (towa.group("particle") != "とは" or _TOWA_DEFINES.search(towa.group("def"))):
+        yield towa.group("term").strip(), towa.group("def").strip(), sentence
+        return
+    called = _CALLED.match(sentence)
+    if called:
+        if not _DEMONSTRATIVE.match(called.group("def")):
             yield called.group("term"), called.group("def").strip(), sentence
-            continue
-        for pattern in (_ENGLISH_CALLED, _ENGLISH, _ENGLISH_WHICH):
-            english = pattern.match(sentence)
-            if english and english.group("term").split()[0].casefold() not in _ENGLISH_STOP:
-                yield english.group("term"), english.group("def").strip(), sentence
-                break
-        else:
-            if opening and index == 0:
-                yield from _opening_sentence(sentence, in_item)
+        elif previous:
+            # `これをロックの粒度という`: the sentence before says what `これ` is.
+            yield called.group("term"), previous, f"{previous}{sentence}"
+        return
+    for pattern in (_ENGLISH_CALLED, _ENGLISH, _ENGLISH_WHICH):
+        english = pattern.match(sentence)
+        if english and english.group("term").split()[0].casefold() not in _ENGLISH_STOP:
+            yield english.group("term"), english.group("def").strip(), sentence
+            return
+    if opening:
+        yield from _opening_sentence(sentence, in_item)
 
 
 def _opening_sentence(sentence: str, in_item: bool) -> Iterator[tuple[str, str, str]]:
