@@ -361,7 +361,7 @@ def _dedupe(
                 owner.own_heading
                 and candidate.kind == "sentence"
                 # `Service in Kubernetes` under `## Service` says the heading's term again
-                and not normalise_term(candidate.term).startswith(normalise_term(owner.term) + " ")
+                and not _restates(candidate.term, owner.term)
             )
         ):
             out.append((candidate, topic, owner))
@@ -373,6 +373,14 @@ def _dedupe(
             claimed.setdefault(line, candidate)
         out.append((candidate, topic, None))
     return out
+
+
+def _restates(term: str, heading: str) -> bool:
+    """Whether a term holds a heading's term as whole words (`Amazon EC2 dedicated host`
+    under `EC2 Dedicated Hosts`); `トランザクション管理` is another term than `トランザクション`."""
+    inner = re.sub(r"s\b", "", normalise_term(heading))
+    outer = re.sub(r"s\b", "", normalise_term(term))
+    return bool(re.search(rf"(?<!\w){re.escape(inner)}(?!\w)", outer))
 
 
 def deck_name(note: Note, cfg: Config) -> str:

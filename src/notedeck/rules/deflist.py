@@ -43,6 +43,9 @@ def _term_line(block: Block, ctx: Context) -> Iterator[Finding]:
     head, rest = lines[0], lines[1:]
     if _is_pair(head.text, ctx) or "\t" in head.text or is_link_only(head.text):
         return
+    if " - " in head.text or " | " in head.text:
+        yield Skip(head.number, f"'{head.text}' reads as a title, not a term")
+        return
     if not ctx.is_term(head.text) or head.text.endswith(tuple(":：、，,;；.。!！?？")):
         return
     if is_label(clean_term(head.text)):

@@ -54,7 +54,7 @@ _ENGLISH_OPEN = re.compile(
 _OPEN_NOT_NOUN = re.compile(
     r"^(?:not|also|very|only|usually|often|always|never|just|still|more|less|too|so|now|then|"
     r"here|there|in|on|at|by|for|to|from|with|of|as|if|when|good|bad|better|best|"
-    r"done|made|set|run|kept|given|shown|known|seen|found|built|written|held|"
+    r"done|made|set|run|kept|given|shown|known|seen|found|built|written|held|\w+\s+and|"
     r"\w+ed|\w+ing|\w+ly)\s",
     re.IGNORECASE,
 )
@@ -66,11 +66,18 @@ _JA_WA = re.compile(
 _JA_CLAUSE_TERM = re.compile(r"の|[しれ]た|する|される|ている|ない")
 # A definition ending in a noun: `…されている場所`, `…のフォルダ`; not a verbal noun after a
 # particle (`…に保存`).
+_JA_PASSIVE_END = re.compile(r"(?:される|されます|られる|られます|できる|できます)[。.]?$")
 _JA_NOUN_END = re.compile(
     r"(?:[るたいなの][\u4e00-\u9fff]{1,6}|[\u30a0-\u30ffA-Za-z0-9）)]|のこと|もの)[。.]?$"
 )
 # `直接関係づける方式で…`, `チェックポイントの発生は…`: a clause caught as a term.
 _CLAUSE_TERM = re.compile(r"[はがをで、,]|[るう](?:$|[(（])")
+# `X is one program running at all times called kernel`: the name comes after what it names.
+_NAMED_AFTER = re.compile(
+    r"\w\s+(?:is|are)\s+(?P<def>.+?)\s+(?:called|known\s+as)\s+(?:(?:an?|the)\s+)?"
+    r"(?P<term>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3})\s*(?:[,.;]|$)",
+    re.IGNORECASE,
+)
 _DEMONSTRATIVE = re.compile(r"^(?:これ|それ|この|その|こう|そう)")
 _RELATIVE = re.compile(r"\b(?:that|which|who|where|when)\b", re.IGNORECASE)
 _JA_DEFINING_VERB = re.compile(
@@ -146,6 +153,15 @@ def _one_sentence(
             # `これをロックの粒度という`: the sentence before says what `これ` is.
             yield called.group("term"), previous, f"{previous}{sentence}"
         return
+    named = _NAMED_AFTER.search(sentence)
+    if (
+        named
+        and named.group("term").split()[0].casefold() not in _ENGLISH_STOP
+        and not named.group("term").split()[0].endswith("ly")
+        and not _OPEN_NOT_NOUN.match(named.group("def") + " ")
+    ):
+        yield named.group("term"), named.group("def"), sentence
+        return
     for pattern in (_ENGLISH_CALLED, _ENGLISH, _ENGLISH_WHICH):
         english = pattern.match(sentence)
         if english and english.group("term").split()[0].casefold() not in _ENGLISH_STOP:
@@ -170,6 +186,8 @@ def _opening_sentence(sentence: str, in_item: bool) -> Iterator[tuple[str, str, 
     if japanese is None or _JA_CLAUSE_TERM.search(japanese.group("term")):
         return
     definition = japanese.group("def").strip()
+    if _JA_PASSIVE_END.search(definition):
+        return  # `…で管理される。`: something done to it, not what it is
     if (
         japanese.group("comma")
         or _JA_NOUN_END.search(definition)
