@@ -358,7 +358,7 @@ def _dedupe(
             owner is not None
             and not candidate.own_heading
             and not (
-                owner.own_heading
+                (owner.own_heading or owner.kind == "table")
                 and candidate.kind == "sentence"
                 # `Service in Kubernetes` under `## Service` says the heading's term again
                 and not _restates(candidate.term, owner.term)

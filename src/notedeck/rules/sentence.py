@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from ..parse import Section
 from ..terms import clean_term
 from . import Candidate, Context, Finding
-from .lines import Line, is_label, prose_lines
+from .lines import Line, is_label, is_name, prose_lines
 
 KIND = "sentence"
 
@@ -78,6 +78,18 @@ _NAMED_AFTER = re.compile(
     r"(?P<term>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3})\s*(?:[,.;]|$)",
     re.IGNORECASE,
 )
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+# `An aggregate function operates on …`: a generic subject and what it does.
+_ENGLISH_DOES = re.compile(
+    r"^An?\s+(?P<term>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})\s+"
+    r"(?!is\s|was\s|has\s|does\s)(?P<def>[a-z]+s\s+\w.+)$"
+)
+_GLUE_WORDS = re.compile(
+    r"\b(?:that|which|who|whose|of|to|in|on|for|with|at|by|from|and|or|not|also"
+    r"|few|lot|lots|number|couple|bit|little|variety|new|good|great|single)\b"
+)
+# `データを格納するストレージ部分であるクラスターボリューム`: the name closes the item.
+_JA_DEARU = re.compile(r"^(?P<def>.{4,}?)である(?P<term>[^、。はがをにで]{2,30})$")
 _DEMONSTRATIVE = re.compile(r"^(?:これ|それ|この|その|こう|そう)")
 _RELATIVE = re.compile(r"\b(?:that|which|who|where|when)\b", re.IGNORECASE)
 _JA_DEFINING_VERB = re.compile(
@@ -162,10 +174,14 @@ def _one_sentence(
     ):
         yield named.group("term"), named.group("def"), sentence
         return
-    for pattern in (_ENGLISH_CALLED, _ENGLISH, _ENGLISH_WHICH):
+    for pattern in (_ENGLISH_CALLED, _ENGLISH, _ENGLISH_WHICH, _ENGLISH_DOES):
         english = pattern.match(sentence)
         if english and english.group("term").split()[0].casefold() not in _ENGLISH_STOP:
-            yield english.group("term"), english.group("def").strip(), sentence
+            if pattern is _ENGLISH_DOES and _GLUE_WORDS.search(english.group("term")):
+                continue
+            # `A trap or exception is …`: the first name stands on the card.
+            term = re.split(r"\s+or\s+", english.group("term"))[0]
+            yield term, english.group("def").strip(), sentence
             return
     if opening:
         yield from _opening_sentence(sentence, in_item)
@@ -181,6 +197,10 @@ def _opening_sentence(sentence: str, in_item: bool) -> Iterator[tuple[str, str, 
         and not _RELATIVE.search(english.group("term"))
     ):
         yield english.group("term"), english.group("def").strip(), sentence
+        return
+    dearu = _JA_DEARU.match(sentence) if in_item else None
+    if dearu and is_name(dearu.group("term")):
+        yield dearu.group("term"), dearu.group("def"), sentence
         return
     japanese = _JA_WA.match(sentence) if in_item else None
     if japanese is None or _JA_CLAUSE_TERM.search(japanese.group("term")):
@@ -220,6 +240,14 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
                 for term, _, sentence in defining_sentences(text.strip(), True, True):
                     if _is_term(term, ctx):
                         yield Candidate(clean_term(term), sentence, line.number + offset, KIND)
+    # Table cells hold sentences too (`…構造を**ディレクトリツリー**と呼ぶ。`).
+    for block in section.blocks:
+        for row_line, cells in block.rows if block.kind == "table" else ():
+            for cell in cells[1:]:
+                for part in _BREAK.split(cell):
+                    for term, _, sentence in defining_sentences(part.strip()):
+                        if _is_term(term, ctx):
+                            yield Candidate(clean_term(term), sentence, row_line, KIND)
 
 
 def _is_term(term: str, ctx: Context) -> bool:
