@@ -309,7 +309,14 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
         return
     wanted = normalise_term(term)
     for other, _, _ in defining_sentences(definition.split("\n", 1)[0]):
-        if normalise_term(other) != wanted:
+        if normalise_term(other) != wanted and not _names_heading(other, term):
             yield Skip(section.line, f"the paragraph defines '{other}', not the heading")
             return
+    first_line, _, rest = definition.partition("\n")
+    if rest and any(
+        _names_heading(found, term) for found, _, _ in defining_sentences(first_line, True)
+    ):
+        # The paragraph opens by defining the heading's term; the lines after it go on
+        # about other things (what it can do, how it is billed).
+        definition = first_line
     yield Candidate(clean_term(term), definition, section.line, KIND, last, own_heading=True)

@@ -170,7 +170,7 @@ def _one_sentence(
         named
         and named.group("term").split()[0].casefold() not in _ENGLISH_STOP
         and not named.group("term").split()[0].endswith("ly")
-        and not _OPEN_NOT_NOUN.match(named.group("def") + " ")
+        and not _OPEN_NOT_NOUN.match(re.sub(r"[^\w\s-]", " ", named.group("def")) + " ")
     ):
         yield named.group("term"), named.group("def"), sentence
         return
