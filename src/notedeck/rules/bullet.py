@@ -45,6 +45,8 @@ def _dash_pair(text: str, ctx: Context | None) -> tuple[str, str] | None:
         gap = _GAP.search(inner)
         if gap and term.startswith("`"):  # the description began inside the code span
             term, definition = inner[: gap.start()], f"{inner[gap.end() :]} {definition}"
+        if definition.endswith((":", "：")):
+            return None  # `` `kubectl describe` shows:`` introduces what follows
         return term, definition
     match = _DASH.search(text)
     if not match or ctx is None:

@@ -17,6 +17,8 @@ _SEPARATOR = re.compile(r"\s*(?:：|:(?=\s|[\u3000-\u9fff\uff00-\uffef]))\s*")
 _KEY_PATH = re.compile(r"^[\w$-]+(?:[./][\w$-]+)+$")
 # `CoreDNSが生きてる`, `設定を変更`: a clause before the colon, not a name.
 _CJK_CLAUSE = re.compile(r"[\u30a0-\u30ff\u4e00-\u9fffA-Za-z0-9]\s*[がをで](?![\u30a0-\u30ff])")
+# `Ports: 80/443, …` after the colon: a list of settings, not a definition.
+_SETTING = re.compile(r"^[A-Za-z][\w ]{0,20}:\s")
 _VALUE = re.compile(r"^[0-9０-９.,%]+(?:\s|$)")
 _LEADING_MARKER = re.compile(r"^(?:[-*+]\s+|\d+[.)]\s+|[・●○■□◆◇▪▸►]\s*)")
 
@@ -53,7 +55,7 @@ def split_pair(text: str, ctx: Context) -> tuple[str, str] | Skip | None:
         return Skip(0, f"'{plain_term}' is a statement (a result or remark), not a term")
     if is_link_only(definition):
         return Skip(0, f"'{plain_term}' only points to a link")
-    if _VALUE.match(definition) or definition.count(" | ") >= 2:
+    if _VALUE.match(definition) or definition.count(" | ") >= 2 or _SETTING.match(definition):
         return Skip(0, f"'{plain_term}' is given a value or figure, not a definition")
     return term, definition
 

@@ -74,7 +74,7 @@ _JA_NOUN_END = re.compile(
 _CLAUSE_TERM = re.compile(r"[はがをで、,]|[るう](?:$|[(（])")
 # `X is one program running at all times called kernel`: the name comes after what it names.
 _NAMED_AFTER = re.compile(
-    r"\w\s+(?:is|are)\s+(?P<def>.+?)\s+(?:called|known\s+as)\s+(?:(?:an?|the)\s+)?"
+    r"(?P<subject>\w+)\s+(?:is|are)\s+(?P<def>.+?)\s+(?:called|known\s+as)\s+(?:(?:an?|the)\s+)?"
     r"(?P<term>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3})\s*(?:[,.;]|$)",
     re.IGNORECASE,
 )
@@ -168,6 +168,7 @@ def _one_sentence(
     named = _NAMED_AFTER.search(sentence)
     if (
         named
+        and named.group("subject").casefold() not in _ENGLISH_STOP
         and named.group("term").split()[0].casefold() not in _ENGLISH_STOP
         and not named.group("term").split()[0].endswith("ly")
         and not _OPEN_NOT_NOUN.match(re.sub(r"[^\w\s-]", " ", named.group("def")) + " ")
@@ -176,7 +177,7 @@ def _one_sentence(
         return
     for pattern in (_ENGLISH_CALLED, _ENGLISH, _ENGLISH_WHICH, _ENGLISH_DOES):
         english = pattern.match(sentence)
-        if english and english.group("term").split()[0].casefold() not in _ENGLISH_STOP:
+        if english and _english_term(english.group("term")):
             if pattern is _ENGLISH_DOES and _GLUE_WORDS.search(english.group("term")):
                 continue
             # `A trap or exception is …`: the first name stands on the card.
@@ -187,12 +188,24 @@ def _one_sentence(
         yield from _opening_sentence(sentence, in_item)
 
 
+_FILLERS = frozenset({"it", "this", "there", "here", "these", "those", "they", "which", "what"})
+
+
+def _english_term(term: str) -> bool:
+    """A subject that can be a term: no pronoun or filler word (`there`, `it`), no adverb
+    in front (`Optionally there …`)."""
+    words = [w.casefold() for w in term.split()]
+    if words[0] in _ENGLISH_STOP or words[0].endswith("ly"):
+        return False
+    return not any(w in _FILLERS for w in words)
+
+
 def _opening_sentence(sentence: str, in_item: bool) -> Iterator[tuple[str, str, str]]:
     """The looser forms, read only where a line starts."""
     english = _ENGLISH_OPEN.match(sentence)
     if (
         english
-        and english.group("term").split()[0].casefold() not in _ENGLISH_STOP
+        and _english_term(english.group("term"))
         and not _OPEN_NOT_NOUN.match(english.group("def"))
         and not _RELATIVE.search(english.group("term"))
     ):
