@@ -53,24 +53,16 @@ def evaluate(shared: Path, build: Path, *, show: bool = False) -> dict[str, Any]
         return None
     work = build / "eval"
     work.mkdir(parents=True, exist_ok=True)
-    score_py = corpus / "score.py"
-    if show:
-        print(f"== corpus: {corpus / 'notes'} (gold: {corpus / 'gold'})")
-    corpus_result = _score(
-        score_py,
-        corpus / "gold",
-        _extract(corpus / "notes", work / "corpus.json"),
-        show=show,
-    )
-    if show:
-        print(f"\n== seed: {seed / 'aws-memo.md'}")
-    seed_result = _score(
-        score_py,
-        seed / "aws-memo.gold.yaml",
-        _extract(seed / "aws-memo.md", work / "seed.json"),
-        show=show,
-    )
-    numbers = {"corpus": corpus_result, "seed": seed_result}
+    runs = {
+        "corpus": (corpus / "notes", corpus / "gold"),
+        "seed": (seed / "aws-memo.md", seed / "aws-memo.gold.yaml"),
+    }
+    numbers = {}
+    for name, (notes, gold) in runs.items():
+        if show:
+            print(f"{chr(10) if numbers else ''}== {name}: {notes} (gold: {gold})")
+        pred = _extract(notes, work / f"{name}.json")
+        numbers[name] = _score(corpus / "score.py", gold, pred, show=show)
     (build / "eval.json").write_text(
         json.dumps(numbers, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
