@@ -47,7 +47,10 @@ def split_pair(text: str, ctx: Context) -> tuple[str, str] | Skip | None:
     if not ctx.is_term(term):
         return Skip(0, "text before the colon is too long or a sentence, not a term")
     words = plain_term.split()
-    if len(words) > 4 and sum(1 for w in words if w.islower()) * 2 > len(words):
+    # `Docker consists of two parts`: a subject and its verb, not a name.
+    if len(words) > 4 and (
+        re.fullmatch(r"[a-z]+[^s]s", words[1]) or all(w.islower() for w in words)
+    ):
         return Skip(0, "text before the colon reads as a sentence, not a term")
     if plain_term.startswith("-") or "=" in plain_term:
         return Skip(0, f"'{plain_term}' is a command argument, not a term")

@@ -86,7 +86,8 @@ _ENGLISH_DOES = re.compile(
 )
 _GLUE_WORDS = re.compile(
     r"\b(?:that|which|who|whose|of|to|in|on|for|with|at|by|from|and|or|not|also"
-    r"|few|lot|lots|number|couple|bit|little|variety|new|good|great|single)\b"
+    r"|few|lot|lots|number|couple|bit|little|variety|new|good|great|single"
+    r"|only|ever|never|always|often|usually|just|still|even|then|now|\w+ly)\b"
 )
 # `データを格納するストレージ部分であるクラスターボリューム`: the name closes the item.
 _JA_DEARU = re.compile(r"^(?P<def>.{4,}?)である(?P<term>[^、。はがをにで]{2,30})$")
