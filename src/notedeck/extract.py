@@ -144,15 +144,25 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
     decisions: list[Decision] = []
     found: list[tuple[Candidate, tuple[str, ...]]] = []
     skipped_subtrees: list[Section] = []
+    top_level = min((s.level for _, s in tree.walk() if s.level > 0), default=1)
     for parents, section in tree.walk():
         if any(s in skipped_subtrees for s in parents):
             continue
-        path = tuple(topic_title(s.title) for s in (*parents, section) if s.level > 0)
+        # A meta heading standing above the note (`# 目的`) is no topic of what is under it.
+        path = tuple(
+            topic_title(s.title)
+            for s in (*parents, section)
+            if s.level > 0 and not is_meta_title(s.title, cfg)
+        )
         reason = section_skip_reason(section, cfg)
         if reason:
             decisions.append(Decision(Location(shown, section.line), "skip", reason))
             if is_meta_title(section.title, cfg):
-                skipped_subtrees.append(section)
+                # A top-level `# 目的` often stands above the whole note's `##` sections:
+                # only its own body is about the note. Deeper meta sections (`## 参考`)
+                # take their subsections with them.
+                if section.level > top_level:
+                    skipped_subtrees.append(section)
                 continue
             if is_narrative_heading(section.title) and not is_question(section.title):
                 continue

@@ -47,6 +47,8 @@ def _dash_pair(text: str, ctx: Context | None) -> tuple[str, str] | None:
             term, definition = inner[: gap.start()], f"{inner[gap.end() :]} {definition}"
         if definition.endswith((":", "：")):
             return None  # `` `kubectl describe` shows:`` introduces what follows
+        if re.match(r"[をでにとへもの](?![ぁ-ん])", definition):
+            return None  # `` `docker pull` を実行して…`` says what to do with it
         return term, definition
     match = _DASH.search(text)
     if not match or ctx is None:

@@ -77,6 +77,19 @@ _NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*[.)]?|[（(]?[0-9０-９]+[)）]|第\
 _PREFIX = re.compile(r"^(?:[（(][^()（）]{1,20}[)）]|【[^】]{1,20}】|\[[^\]]{1,20}\])\s*(?=\S)")
 
 
+# `①イメージを取得する`, `Step 2: …`, `手順3`, and headings that end in a verb (`…を作成する`,
+# `…してみよう`): what to do, not what a thing is.
+_STEP = re.compile(r"^\s*(?:[①-⑳]|step\s*\d|手順\s*\d)", re.IGNORECASE)
+_ACTION = re.compile(
+    r"(?:する|します|しよう|しましょう|てみる|てみよう|みよう|[\u4e00-\u9fff][うくぐすつぬぶむる])$"
+)
+
+
+def is_step_heading(title: str) -> bool:
+    """A numbered step of a procedure, or a heading that names an action."""
+    return bool(_STEP.match(title) or _ACTION.search(title.strip().rstrip("。.!！")))
+
+
 def heading_term(title: str) -> str:
     """A heading's text as a term: numbering and note-specific prefixes dropped."""
     text = _NUMBERING.sub("", title.strip())
@@ -292,6 +305,9 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
         return
     if title.rstrip().endswith(("?", "？")):
         yield Skip(section.line, "the heading asks a question other than 'what is X?'")
+        return
+    if is_step_heading(title):
+        yield Skip(section.line, "a step or action of a procedure, not a term")
         return
     found = first_definition(section, ctx)
     if found is None:
