@@ -105,3 +105,26 @@ def test_anki_renders_the_templates(imported: Imported) -> None:
     (card,) = shown["Python で辞書を順に回す方法"]
     assert '<span class="k">for</span>' in card[1]
     assert ".highlight .k {" in card[0]  # the note type's stylesheet comes with the card
+
+
+def test_changing_a_cards_note_type_adds_a_new_note_and_retires_the_old(tmp_path: Path) -> None:
+    # Anki never updates a note into another note type (it reports a conflict and keeps the
+    # old one), so `Kenya::` turned into `Kenya:::` must be a new note plus a tombstone.
+    note = tmp_path / "notes" / "capitals.md"
+    note.parent.mkdir()
+    note.write_text("# Capitals\n\nKenya::Nairobi\n", encoding="utf-8")
+    first = build([note.parent], BuildOptions(out=tmp_path / "build", now=1_700_000_000))
+    with collection(tmp_path) as col:
+        assert import_package(col, first.packages[0]).new == 1
+        note.write_text("# Capitals\n\nKenya:::Nairobi\n", encoding="utf-8")
+        second = build([note.parent], BuildOptions(out=tmp_path / "build", now=1_700_000_100))
+        assert (second.counts()["added"], second.counts()["removed"]) == (1, 1)
+        log = import_package(col, second.packages[0])
+        assert (log.new, log.updated, log.conflicting) == (1, 1, 0)
+        found = sorted(
+            (n["model"], n["cards"], "notedeck::removed" in n["tags"]) for n in notes(col)
+        )
+    assert found == [
+        ("notedeck Basic", 1, True),
+        ("notedeck Basic (and reversed card)", 2, False),
+    ]
