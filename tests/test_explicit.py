@@ -77,6 +77,7 @@ def test_look_alikes_give_no_card_and_check_says_why() -> None:
         ("a::b:::c", ("a::b", "c", True)),
         ("a:::b::c", ("a", "b::c", True)),
         ("Q :: A", ("Q", "A", False)),
+        ("The type AWS::EC2::Instance makes a server", None),  # a name path, not a card
     ],
 )
 def test_explicit_pair(line: str, expected: tuple[str, str, bool] | None) -> None:

@@ -25,6 +25,8 @@ from .lines import mask_code
 KIND = "explicit"
 
 _SEPARATOR = re.compile(r"(?<!:):{2,3}(?!:)")
+# `AWS::EC2::Instance`, `std::chrono::seconds`: a name path written in prose, not a card.
+_PATH = re.compile(r"\w::\w+::\w")
 _SCHEDULE = re.compile(r"[ \t]*<!--SR:[^>]*-->")
 _CLOZE = re.compile(r"\{\{c(\d+)::(.+?)\}\}", re.DOTALL)
 # `==text==`, optionally with the plugin's hint `^[hint]` and group number `[^2]`.
@@ -50,8 +52,11 @@ def explicit_pair(text: str) -> tuple[str, str, bool] | None:
     """(question, answer, reversed) for a `::` or `:::` line outside code."""
     line = _SCHEDULE.sub("", text).strip()
     line = _FLASHCARD_TAG.sub("", _LIST_MARKER.sub("", line)).strip()
+    masked = _masked(line)
+    if _PATH.search(masked):
+        return None
     # As in the plugin, a `:::` anywhere on the line makes it a reversed card split there.
-    matches = list(_SEPARATOR.finditer(_masked(line)))
+    matches = list(_SEPARATOR.finditer(masked))
     match = next((m for m in matches if len(m.group(0)) == 3), matches[0] if matches else None)
     if match is None:
         return None
@@ -211,10 +216,8 @@ def _run_cards(run: list[_Line], highlights: bool) -> Iterator[Finding]:
             card.append(line)
             continue
         stripped = line.text.strip()
-        if _SEPARATOR.search(_masked(stripped)) and stripped not in (
-            MULTI_LINE,
-            MULTI_LINE_REVERSED,
-        ):
+        masked = _masked(stripped)
+        if _SEPARATOR.search(masked) and not _PATH.search(masked):
             yield _single(line)
             card, note_type = [], ""
             continue
