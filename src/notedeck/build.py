@@ -11,8 +11,8 @@ from typing import Any
 from . import identity
 from .errors import NotedeckError
 from .extract import Extraction, extract_paths
-from .package import BASIC_NAME, models_hash, write_package
-from .render import card_fields
+from .package import models_hash, write_package
+from .render import MediaFile, render_cards
 from .report import Report, sort_warnings
 
 
@@ -57,10 +57,16 @@ def write(paths: Sequence[Path], extraction: Extraction, options: BuildOptions) 
     out = options.out
     _prepare_output(out)
     now = options.now if options.now is not None else int(time.time())
-    rendered = [(card, BASIC_NAME, card_fields(card)) for card in extraction.cards]
+    rendered = render_cards(extraction.cards)
+    render_warnings = [d for r in rendered for d in r.diagnostics]
     state, state_warnings = identity.load_state(out, cfg.namespace)
     plan = identity.plan(
-        rendered, state, cfg.namespace, now, prune=options.prune, models_hash=models_hash()
+        [(r.card, r.model, r.fields) for r in rendered],
+        state,
+        cfg.namespace,
+        now,
+        prune=options.prune,
+        models_hash=models_hash(),
     )
     planned, new_state, diagnostics = plan.notes, plan.state, plan.diagnostics
     errors = [d for d in diagnostics if d.severity == "error"]
@@ -68,7 +74,9 @@ def write(paths: Sequence[Path], extraction: Extraction, options: BuildOptions) 
         raise NotedeckError.from_diagnostics(errors)
     name = package_name(paths, cfg.package)
     report = Report(
-        warnings=sort_warnings([*extraction.diagnostics, *state_warnings, *diagnostics]),
+        warnings=sort_warnings(
+            [*extraction.diagnostics, *render_warnings, *state_warnings, *diagnostics]
+        ),
         notes_read=len({c.location.path for c in extraction.cards}),
     )
     if options.split:
@@ -78,16 +86,42 @@ def write(paths: Sequence[Path], extraction: Extraction, options: BuildOptions) 
         targets = [(out / f"{_file_safe(top)}.apkg", items) for top, items in groups.items()]
     else:
         targets = [(out / f"{_file_safe(name)}.apkg", planned)]
+    media_of = {r.card: r.media for r in rendered}
     try:
         for path, items in targets:
+            media = _media_files(
+                out, [m for item in items if item.card for m in media_of.get(item.card, ())]
+            )
             # The note types' mod moves only when they change (see identity.plan).
-            write_package(items, path, now=new_state.models_mod)
+            write_package(items, path, media, now=new_state.models_mod)
             report.packages.append(path)
         identity.save_state(out, new_state)
     except OSError as exc:
         raise NotedeckError(f"{out}: cannot write the package: {exc.strerror or exc}") from None
     report.planned = planned
     return report
+
+
+MEDIA_DIR = ".notedeck-media"
+
+
+def _media_files(out: Path, media: list[MediaFile]) -> list[Path]:
+    """The package's media as files named the way the cards name them.
+
+    genanki names a packaged file by its file name, and the cards use `<sha1[:12]>-<name>`,
+    so each image is copied under that name into the output folder once.
+    """
+    folder = out / MEDIA_DIR
+    paths: dict[str, Path] = {}
+    for item in media:
+        if item.name in paths:
+            continue
+        target = folder / item.name
+        if not target.is_file():
+            folder.mkdir(exist_ok=True)
+            identity.write_atomic(target, item.path.read_bytes())
+        paths[item.name] = target
+    return sorted(paths.values())
 
 
 def _prepare_output(out: Path) -> None:

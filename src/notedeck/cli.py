@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -19,16 +20,24 @@ from .identity import assign_guids
 from .init import init as init_notes
 from .sources import find_notes
 
+F = TypeVar("F", bound=Callable[..., Any])
 NOTES = click.argument("notes", nargs=-1, type=click.Path(path_type=Path))
 NAMESPACE = click.option("--namespace", help="Identity namespace of the cards' GUIDs.")
-OUT = click.option(
-    "-o",
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="Output folder.",
-)
+
+
+def _out_option(default: Path, help_text: str) -> Callable[[F], F]:
+    """The `-o/--out` option of a command that writes somewhere."""
+    return click.option(
+        "-o",
+        "--out",
+        type=click.Path(path_type=Path),
+        default=default,
+        show_default=True,
+        help=help_text,
+    )
+
+
+OUT = _out_option(Path("build"), "Output folder.")
 
 
 def _paths(notes: tuple[Path, ...]) -> list[Path]:
@@ -263,6 +272,23 @@ def check_command(notes: tuple[Path, ...], fmt: str, color: bool | None) -> None
         click.echo(check.summary(checked))
     if result.errors:
         sys.exit(1)
+
+
+@cli.command("preview")
+@NOTES
+@_out_option(Path("build/preview.html"), "The page to write.")
+def preview_command(notes: tuple[Path, ...], out: Path) -> None:
+    """Write one self-contained HTML page of every card, front and back.
+
+    \b
+    Example:
+      notedeck preview cards -o build/preview.html
+    """
+    from .preview import write_preview
+
+    result = write_preview(_paths(notes), out)
+    _print_warnings(result.warnings)
+    click.echo(f"{result.path}: {result.cards} cards from {result.notes} notes")
 
 
 def main() -> None:

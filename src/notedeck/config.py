@@ -104,6 +104,9 @@ class Config:
     term_max_words: int = 8
     highlight_cloze: bool = False
     reversed: bool = False
+    # Obsidian Spaced Repetition's decks: a `#flashcards/Sub/Deck` tag puts the cards after it
+    # (or the card it opens) in the deck `Sub::Deck`.
+    tag_decks: bool = False
 
     def rule_enabled(self, name: str) -> bool:
         """Whether the named extraction rule runs."""
@@ -129,6 +132,7 @@ _FIELD_TYPES: dict[str, type] = {
     "term_max_words": int,
     "highlight_cloze": bool,
     "reversed": bool,
+    "tag_decks": bool,
 }
 # Settings that only make sense for the whole build, not for one note.
 _BUILD_ONLY = frozenset({"namespace", "package"})

@@ -15,6 +15,7 @@ from .errors import Diagnostic, Location, warning
 from .frontmatter import Note, split
 from .parse import Section, parse
 from .rules import Candidate, Context, Skip, registry
+from .rules.explicit import tag_decks
 from .rules.heading import (
     heading_term,
     is_narrative_heading,
@@ -185,6 +186,7 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
             decisions.append(
                 Decision(Location(shown, section.line), "skip", _why_nothing(section, cfg))
             )
+    decks = tag_decks(note.body, base_tags) if cfg.tag_decks else {}
     cards = []
     for candidate, topic, duplicate_of in _dedupe(found):
         location = Location(shown, candidate.line)
@@ -205,7 +207,7 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
             definition=candidate.definition.strip(),
             topic=topic,
             tags=topic_tags(base_tags, topic, cfg),
-            deck=deck,
+            deck=decks.get(candidate.line, deck),
             kind=candidate.kind,
             location=location,
             note_path=str(note.source.file.relative),
@@ -217,7 +219,10 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
         )
         cards.append(card)
         first_words = card.definition.replace("\n", " ")[:40]
-        decisions.append(Decision(location, "card", f"{card.term} → {first_words}", candidate.kind))
+        shown_term = " ".join(card.term.split())  # a multi-line question on one line
+        decisions.append(
+            Decision(location, "card", f"{shown_term} → {first_words}", candidate.kind)
+        )
     cards.sort(key=lambda c: c.location)
     # Two rules may skip one line for one reason (a label before a colon, in bold).
     return cards, list(dict.fromkeys(decisions))
@@ -376,6 +381,10 @@ def _dedupe(
         ):
             out.append((candidate, topic, owner))
             continue
+        marked = _marked_by_hand(candidate, claimed) if candidate.own_heading else None
+        if marked is not None:  # the heading's body is a card marked by hand: that card wins
+            out.append((candidate, topic, marked))
+            continue
         kept[key] = candidate
         # A pair claims the lines it uses; a heading card the body lines it took.
         first = candidate.line + 1 if candidate.own_heading else candidate.line
@@ -391,6 +400,15 @@ def _restates(term: str, heading: str) -> bool:
     inner = re.sub(r"s\b", "", normalise_term(heading))
     outer = re.sub(r"s\b", "", normalise_term(term))
     return bool(re.search(rf"(?<!\w){re.escape(inner)}(?!\w)", outer))
+
+
+def _marked_by_hand(candidate: Candidate, claimed: dict[int, Candidate]) -> Candidate | None:
+    """The explicit card that claims a line of a heading card's definition, if any."""
+    for line in range(candidate.line + 1, candidate.last_line + 1):
+        owner = claimed.get(line)
+        if owner is not None and owner.kind == "explicit":
+            return owner
+    return None
 
 
 def deck_name(note: Note, cfg: Config) -> str:

@@ -291,7 +291,7 @@ def plan(
     cards = [card for card, _, _ in rendered]
     keyed, diagnostics = assign_keys(cards)
     known = state.entries if state is not None else {}
-    guids, statuses = _match(keyed, known, namespace)
+    guids, statuses = _match(keyed, known, namespace, [model for _, model, _ in rendered])
     notes: list[Planned] = []
     new_state = State(namespace)
     for index, (card, key) in enumerate(keyed):
@@ -389,7 +389,10 @@ def _tombstone(guid: str, entry: Entry, now: int) -> Planned:
 
 
 def _match(
-    keyed: Sequence[tuple[Card, str]], known: dict[str, Entry], namespace: str
+    keyed: Sequence[tuple[Card, str]],
+    known: dict[str, Entry],
+    namespace: str,
+    models: Sequence[str],
 ) -> tuple[list[str], dict[int, str]]:
     """The GUID of each card, and "moved"/"renamed" for those that changed place or term.
 
@@ -398,6 +401,9 @@ def _match(
     (moved; same term and definition first) or, failing that, the same definition (renamed;
     only when that definition is unique on both sides, so that short stock answers do not
     pair unrelated cards); last the key's own GUID, salted when a renamed card holds it.
+    A note never keeps its GUID across a change of note type (`Term::` to `Term:::`): Anki
+    does not update a note into another note type, it reports a conflict and keeps the old
+    note, so the card gets a new GUID and the old note a tombstone.
     """
     claimed: dict[str, int] = {}
     guids: dict[int, str] = {}
@@ -406,11 +412,14 @@ def _match(
         guids[index] = guid
         claimed[guid] = index
 
+    def other_type(index: int, guid: str) -> bool:
+        return guid in known and known[guid].model != models[index]
+
     live_by_key = {e.key: g for g, e in known.items() if not e.removed}
     dead_by_key = {e.key: g for g, e in known.items() if e.removed}
     for index, (_, key) in enumerate(keyed):
         guid = live_by_key.get(key) or dead_by_key.get(key)
-        if guid is not None and guid not in claimed:
+        if guid is not None and guid not in claimed and not other_type(index, guid):
             claim(index, guid)
 
     vanished = {g: e for g, e in known.items() if g not in claimed and not e.removed}
@@ -432,7 +441,7 @@ def _match(
             pairs.append((-1, index, same[0]))
     renamed: set[int] = set()
     for score, index, guid in sorted(pairs):
-        if index in guids or guid in claimed:
+        if index in guids or guid in claimed or other_type(index, guid):
             continue
         claim(index, guid)
         if score == -1:
@@ -442,7 +451,7 @@ def _match(
         if index not in guids:
             salt = 0
             guid = guid_of_key(namespace, key)
-            while guid in claimed:
+            while guid in claimed or other_type(index, guid):
                 salt += 1
                 guid = guid_of_key(namespace, key, salt)
             claim(index, guid)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+import re
 import tempfile
 import zlib
 from collections.abc import Sequence
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import genanki
+from pygments.formatters import HtmlFormatter
 
 
 class PackageNote(Protocol):
@@ -36,37 +39,90 @@ class PackageNote(Protocol):
 BASIC_MODEL_ID = 1_607_392_319_001
 BASIC_FIELDS = ("Term", "Definition", "Topic", "Source")
 BASIC_NAME = "notedeck Basic"
+REVERSED_MODEL_ID = 1_607_392_319_002
+REVERSED_FIELDS = BASIC_FIELDS
+REVERSED_NAME = "notedeck Basic (and reversed card)"
+CLOZE_MODEL_ID = 1_607_392_319_003
+CLOZE_FIELDS = ("Text", "Extra", "Topic", "Source")
+CLOZE_NAME = "notedeck Cloze"
 
-CSS = """\
+# Pygments styles of highlighted code on a light and on a night-mode card.
+LIGHT_CODE_STYLE = "default"
+NIGHT_CODE_STYLE = "github-dark"
+
+_CARD_CSS = """\
 .card {
   font-family: -apple-system, "Segoe UI", "Hiragino Sans", "Hiragino Kaku Gothic ProN",
-    "Noto Sans CJK JP", "Noto Sans JP", "Yu Gothic", Meiryo, sans-serif;
+    "Noto Sans CJK JP", "Noto Sans JP", "Yu Gothic", Meiryo, "PingFang SC",
+    "Microsoft YaHei", "Noto Sans CJK KR", "Apple SD Gothic Neo", sans-serif;
   font-size: 20px; line-height: 1.6; color: #1f2328; background: #fff;
   text-align: left; max-width: 42em; margin: 0 auto; padding: 0 .5em;
+  overflow-wrap: anywhere;
 }
 .term { font-size: 1.4em; font-weight: 600; text-align: center; margin: .6em 0 .2em; }
 .topic { font-size: .7em; color: #6e7781; text-align: center; }
-.definition { margin-top: .8em; }
+.definition, .cloze-text { margin-top: .8em; }
+.extra { margin-top: .8em; color: #57606a; }
 .source { margin-top: 1.2em; font-size: .65em; color: #8c959f; }
+.cloze { font-weight: 600; color: #0969da; }
 table { border-collapse: collapse; margin: .5em 0; }
 th, td { border: 1px solid #d0d7de; padding: .2em .6em; }
 th { background: #f6f8fa; }
-code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .9em;
-  background: #f6f8fa; padding: .1em .3em; border-radius: 4px; }
-pre { background: #f6f8fa; padding: .6em .8em; overflow-x: auto; border-radius: 6px; }
-pre code { background: none; padding: 0; }
+code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "Noto Sans Mono CJK JP",
+  monospace; font-size: .9em; background: #f6f8fa; padding: .1em .3em; border-radius: 4px; }
+pre { background: #f6f8fa; padding: .6em .8em; overflow-x: auto; border-radius: 6px;
+  line-height: 1.4; }
+pre code { background: none; padding: 0; font-size: .8em; }
 img { max-width: 100%; }
+mark { background: #fff8c5; color: inherit; padding: 0 .1em; }
+blockquote { margin: .5em 0; padding: 0 .8em; color: #57606a; border-left: .25em solid #d0d7de; }
+.callout { margin: .6em 0; padding: .4em .8em; border-left: .25em solid #0969da;
+  background: #ddf4ff; border-radius: 4px; }
+.callout-title { font-weight: 600; }
+.callout-warning, .callout-caution, .callout-attention {
+  border-color: #9a6700; background: #fff8c5; }
+.callout-danger, .callout-error, .callout-bug { border-color: #cf222e; background: #ffebe9; }
+.callout-tip, .callout-hint, .callout-success { border-color: #1a7f37; background: #dafbe1; }
+.missing-image { color: #cf222e; font-style: italic; }
+.footnotes { font-size: .8em; color: #57606a; }
 .nightMode .card, .nightMode.card { color: #e6edf3; background: #0d1117; }
 .nightMode th { background: #161b22; }
 .nightMode th, .nightMode td { border-color: #30363d; }
 .nightMode code, .nightMode pre { background: #161b22; }
-.nightMode .topic, .nightMode .source { color: #8b949e; }
+.nightMode .topic, .nightMode .source, .nightMode .extra { color: #8b949e; }
+.nightMode .cloze { color: #58a6ff; }
+.nightMode mark { background: #bb800926; }
+.nightMode blockquote { color: #8b949e; border-color: #30363d; }
+.nightMode .callout { background: #161b22; }
 """
 
-_FRONT = '<div class="topic">{{Topic}}</div>\n<div class="term">{{Term}}</div>'
-_BACK = (
-    '{{FrontSide}}\n<hr id="answer">\n<div class="definition">{{Definition}}</div>\n'
-    '<div class="source">{{Source}}</div>'
+
+def code_css() -> str:
+    """Pygments' stylesheet for highlighted code, for light and for night mode."""
+    light = HtmlFormatter(style=LIGHT_CODE_STYLE).get_style_defs(".highlight")
+    night = HtmlFormatter(style=NIGHT_CODE_STYLE).get_style_defs(".nightMode .highlight")
+    # The styles' own page and line-number rules would fight the card's colours and layout.
+    return "".join(
+        line + "\n"
+        for line in (light + "\n" + night).splitlines()
+        if re.match(r"^(\.nightMode )?\.highlight \.\w+ \{", line)
+    )
+
+
+CSS = _CARD_CSS + code_css()
+
+_TOPIC = '<div class="topic">{{Topic}}</div>\n'
+_SOURCE = '<div class="source">{{Source}}</div>'
+_FRONT = _TOPIC + '<div class="term">{{Term}}</div>'
+_BACK = '{{FrontSide}}\n<hr id="answer">\n<div class="definition">{{Definition}}</div>\n' + _SOURCE
+_REVERSE_FRONT = _TOPIC + '<div class="definition">{{Definition}}</div>'
+_REVERSE_BACK = '{{FrontSide}}\n<hr id="answer">\n<div class="term">{{Term}}</div>\n' + _SOURCE
+_CLOZE_FRONT = _TOPIC + '<div class="cloze-text">{{cloze:Text}}</div>'
+_CLOZE_BACK = (
+    _TOPIC
+    + '<div class="cloze-text">{{cloze:Text}}</div>\n'
+    + '{{#Extra}}<div class="extra">{{Extra}}</div>{{/Extra}}\n'
+    + _SOURCE
 )
 
 
@@ -75,18 +131,50 @@ def guid_for(*values: object) -> str:
     return str(genanki.guid_for(*values))
 
 
-def _basic_model() -> Any:
-    return genanki.Model(
+# Each note type: its fixed ID, fixed fields, card templates (name, front, back) and kind.
+_NOTE_TYPES: dict[str, tuple[int, tuple[str, ...], tuple[tuple[str, str, str], ...], int]] = {
+    BASIC_NAME: (
         BASIC_MODEL_ID,
-        BASIC_NAME,
-        fields=[{"name": name} for name in BASIC_FIELDS],
-        templates=[{"name": "Card 1", "qfmt": _FRONT, "afmt": _BACK}],
+        BASIC_FIELDS,
+        (("Card 1", _FRONT, _BACK),),
+        genanki.Model.FRONT_BACK,
+    ),
+    REVERSED_NAME: (
+        REVERSED_MODEL_ID,
+        REVERSED_FIELDS,
+        (("Card 1", _FRONT, _BACK), ("Card 2", _REVERSE_FRONT, _REVERSE_BACK)),
+        genanki.Model.FRONT_BACK,
+    ),
+    CLOZE_NAME: (
+        CLOZE_MODEL_ID,
+        CLOZE_FIELDS,
+        (("Cloze", _CLOZE_FRONT, _CLOZE_BACK),),
+        genanki.Model.CLOZE,
+    ),
+}
+
+
+def _model(name: str) -> Any:
+    """The genanki note type called `name`."""
+    model_id, fields, templates, model_type = _NOTE_TYPES[name]
+    return genanki.Model(
+        model_id,
+        name,
+        fields=[{"name": field} for field in fields],
+        templates=[{"name": t, "qfmt": front, "afmt": back} for t, front, back in templates],
         css=CSS,
+        model_type=model_type,
         sort_field_index=0,
     )
 
 
-MODELS = {BASIC_NAME: _basic_model}
+MODELS = {name: functools.partial(_model, name) for name in _NOTE_TYPES}
+_BY_NOTE_TYPE = {"basic": BASIC_NAME, "reversed": REVERSED_NAME, "cloze": CLOZE_NAME}
+
+
+def model_name(note_type: str) -> str:
+    """The note type (model) a card of `note_type` ("basic", "reversed", "cloze") is written as."""
+    return _BY_NOTE_TYPE[note_type]
 
 
 def model_id(name: str) -> int:

@@ -115,7 +115,9 @@ _NUMBERED = re.compile(r"(?:\s*[0-9０-９]+|\s+(?:[ivx]+|[a-z]))$")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _LINK_ONLY = re.compile(
     r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:<?https?://\S+>?|\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\([^)]*\)"
-    r"|\[\[[^\]]*\]\]|!\[\[[^\]]*\]\])\s*$"
+    r"|\[\[[^\]]*\]\]|!\[\[[^\]]*\]\]"
+    # Obsidian tags alone on a line (`#flashcards/aws`): metadata, like a link
+    r"|#[^\s#]*[^\W\d][^\s#]*(?:\s+#[^\s#]*[^\W\d][^\s#]*)*)\s*$"
 )
 
 
@@ -136,7 +138,7 @@ def mask_code(text: str) -> str:
 
 
 def is_link_only(text: str) -> bool:
-    """A line that is nothing but a link, URL or image."""
+    """A line that is nothing but a link, URL, image or Obsidian tags."""
     return bool(_LINK_ONLY.match(text))
 
 
