@@ -324,7 +324,11 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
         )
         return
     wanted = normalise_term(term)
-    for other, _, _ in defining_sentences(definition.split("\n", 1)[0]):
+    # Terse list items (`- route table responsible for …`) define things as paragraphs do not.
+    in_list = (
+        next((b.kind for b in section.blocks if b.kind in ("paragraph", "list")), "") == "list"
+    )
+    for other, _, _ in defining_sentences(definition.split("\n", 1)[0], True, in_list):
         if normalise_term(other) != wanted and not _names_heading(other, term):
             yield Skip(section.line, f"the paragraph defines '{other}', not the heading")
             return

@@ -79,6 +79,13 @@ _NAMED_AFTER = re.compile(
     re.IGNORECASE,
 )
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+# Terse notes drop the verb: `- device controller responsible for moving data …`,
+# `- blade servers where everything sits in one chassis`, `…, but DMA used to move blocks`.
+_ENGLISH_REDUCED = re.compile(
+    r"^(?:.*?,\s*but\s+)?(?:an?\s+|the\s+)?(?P<term>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}?)\s+"
+    r"(?P<def>(?:responsible\s+for|used\s+(?:to|for)|where(?!\s+(?:it|this|that|they|we|you|i|he|she)\b))\s.+)$",
+    re.IGNORECASE,
+)
 # `An aggregate function operates on …`: a generic subject and what it does.
 _ENGLISH_DOES = re.compile(
     r"^An?\s+(?P<term>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})\s+"
@@ -203,6 +210,14 @@ def _english_term(term: str) -> bool:
 
 def _opening_sentence(sentence: str, in_item: bool) -> Iterator[tuple[str, str, str]]:
     """The looser forms, read only where a line starts."""
+    reduced = _ENGLISH_REDUCED.match(sentence) if in_item else None
+    if (
+        reduced
+        and _english_term(reduced.group("term"))
+        and not _GLUE_WORDS.search(reduced.group("term"))
+    ):
+        yield reduced.group("term"), reduced.group("def").strip(), sentence
+        return
     english = _ENGLISH_OPEN.match(sentence)
     if (
         english
