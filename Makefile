@@ -34,6 +34,9 @@ test: $(STAMP) lint chromium
 # Extraction quality on ../shared/corpus and the seed note; RECORD=1 stores the new F1.
 eval: $(STAMP)
 	$(BIN)/python tests/eval.py $(if $(RECORD),--record)
+# The bench vault (2,000 notes, 20,000 cards) and the timings: build/bench/, build/bench.json.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py --out build
 
 clean:
 	rm -rf build dist $(VENV)

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import cache as cache_module
 from . import identity
 from .errors import NotedeckError
 from .extract import Extraction, extract_paths
 from .package import models_hash, write_package
-from .render import MediaFile, render_cards
+from .render import MediaFile, RenderedCard, render_card, render_cards
 from .report import Report, sort_warnings
 
 
@@ -25,6 +26,9 @@ class BuildOptions:
     prune: bool = False
     keep_going: bool = False
     now: int | None = None  # the build time; tests pin it
+    cache: bool = True  # reuse what the last build in `out` extracted from unchanged notes
+    jobs: int | None = None  # processes that extract notes; None: one per core for many notes
+    progress: cache_module.Progress | None = None  # called (done, total) as notes are read
 
 
 def package_name(paths: Sequence[Path], configured: str | None) -> str:
@@ -45,10 +49,21 @@ def build(
     """Build the notes under `paths` into packages in `options.out`; raise NotedeckError on
     errors in the notes, before anything is written."""
     options = options or BuildOptions()
-    extraction = extract_paths(paths, overrides)
+    cache = cache_module.load(options.out) if options.cache else None
+    extraction = extract_paths(
+        paths,
+        overrides,
+        cache=cache,
+        render=render_card,
+        jobs=options.jobs,
+        progress=options.progress,
+    )
     if extraction.errors and not options.keep_going:
         raise NotedeckError.from_diagnostics(extraction.errors)
-    return write(paths, extraction, options)
+    report = write(paths, extraction, options)
+    if cache is not None:
+        cache_module.save(cache)
+    return report
 
 
 def write(paths: Sequence[Path], extraction: Extraction, options: BuildOptions) -> Report:
@@ -57,7 +72,7 @@ def write(paths: Sequence[Path], extraction: Extraction, options: BuildOptions) 
     out = options.out
     _prepare_output(out)
     now = options.now if options.now is not None else int(time.time())
-    rendered = render_cards(extraction.cards)
+    rendered = _rendered(extraction)
     render_warnings = [d for r in rendered for d in r.diagnostics]
     state, state_warnings = identity.load_state(out, cfg.namespace)
     plan = identity.plan(
@@ -122,6 +137,15 @@ def _media_files(out: Path, media: list[MediaFile]) -> list[Path]:
             identity.write_atomic(target, item.path.read_bytes())
         paths[item.name] = target
     return sorted(paths.values())
+
+
+def _rendered(extraction: Extraction) -> list[RenderedCard]:
+    """Each card rendered: during extraction (or taken from the cache) where it was, the
+    others now, in one rendering run (cards with images: see cache.render_unless_media)."""
+    cards = extraction.cards
+    done = extraction.rendered if len(extraction.rendered) == len(cards) else [None] * len(cards)
+    fresh = iter(render_cards([card for card, r in zip(cards, done, strict=True) if r is None]))
+    return [r if r is not None else next(fresh) for r in done]
 
 
 def _prepare_output(out: Path) -> None:

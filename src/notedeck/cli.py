@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,6 +15,7 @@ import click
 
 from . import __version__, check
 from .build import BuildOptions, build
+from .cache import Progress
 from .config import CONFIG_NAME
 from .errors import NotedeckError
 from .extract import Card, Extraction, extract_paths
@@ -113,8 +116,11 @@ def build_command(
     Example:
       notedeck build cards -o build
     """
-    options = BuildOptions(out=out, split=split, prune=prune, keep_going=keep_going)
-    report = build(_paths(notes), options, {"namespace": namespace})
+    with progress_bar(enabled=not quiet and not as_json and sys.stderr.isatty()) as progress:
+        options = BuildOptions(
+            out=out, split=split, prune=prune, keep_going=keep_going, progress=progress
+        )
+        report = build(_paths(notes), options, {"namespace": namespace})
     if as_json:
         click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
         return
@@ -170,6 +176,37 @@ def sync_command(
         click.echo(line)
     for line in result.skipped:
         click.echo(f"{line}; left alone", err=True)
+
+
+# A build shorter than this shows no bar: it would only flicker.
+MOMENT = 0.5
+
+
+@contextmanager
+def progress_bar(enabled: bool, moment: float = MOMENT) -> Iterator[Progress | None]:
+    """A `progress(done, total)` callback that draws a bar on stderr once reading the notes
+    has taken longer than `moment` seconds; None when disabled (pipes, -q, --json)."""
+    if not enabled:
+        yield None
+        return
+    started = time.monotonic()
+    shown: list[Any] = []  # the bar, once it is on screen
+    drawn = [0]
+
+    def update(done: int, total: int) -> None:
+        if not shown:
+            if done >= total or time.monotonic() - started < moment:
+                return
+            bar = click.progressbar(length=total, label="Reading notes", file=sys.stderr)
+            shown.append(bar.__enter__())
+        shown[0].update(done - drawn[0])
+        drawn[0] = done
+
+    try:
+        yield update
+    finally:
+        if shown:
+            shown[0].__exit__(None, None, None)
 
 
 def _extraction(notes: tuple[Path, ...]) -> Extraction:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,8 +116,12 @@ class Config:
     def is_meta_section(self, title: str) -> bool:
         """Whether a heading names a section about the note itself (purpose, links…)."""
         key = title.strip().strip("#:：").strip().casefold()
-        names = {n.casefold() for n in (*self.meta_sections, *self.extra_meta_sections)}
-        return key in names
+        return key in _folded(self.meta_sections, self.extra_meta_sections)
+
+
+@functools.lru_cache(maxsize=64)  # asked for every section of every note
+def _folded(*names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(n.casefold() for group in names for n in group)
 
 
 _FIELD_TYPES: dict[str, type] = {

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from . import cache as cache_module
 from . import config as config_module
 from .config import Config
 from .errors import Diagnostic, Location, warning
@@ -80,6 +81,9 @@ class Extraction:
     roots: list[Path] = field(default_factory=list)
     config: Config = field(default_factory=Config)  # the first notes root's settings
     flags: dict[str, Any] = field(default_factory=dict)  # command-line settings: they win
+    # With a renderer: what it gave for each card, in the order of `cards` (None for a card
+    # left to render later: see cache.render_unless_media).
+    rendered: list[Any] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -87,13 +91,29 @@ class Extraction:
         return [d for d in self.diagnostics if d.severity == "error"]
 
 
-def extract_paths(paths: Sequence[Path], overrides: dict[str, Any] | None = None) -> Extraction:
-    """Read every note below `paths` and extract its cards (see `extract_note`)."""
+def extract_paths(
+    paths: Sequence[Path],
+    overrides: dict[str, Any] | None = None,
+    *,
+    cache: cache_module.Cache | None = None,
+    render: cache_module.Renderer | None = None,
+    jobs: int | None = None,
+    progress: cache_module.Progress | None = None,
+) -> Extraction:
+    """Read every note below `paths` and extract its cards (see `extract_note`).
+
+    With a `cache`, unchanged notes are taken from it (with their cards, diagnostics and
+    rendered fields, not their decisions: `decisions` then holds only those of the notes read
+    anew); `render` also renders each card without images (kept in `Extraction.rendered`);
+    `jobs` is the number of processes (default: one per core when there are many notes);
+    `progress(done, total)` is called as notes are extracted.
+    """
     files, found_diagnostics = find_notes(paths)
     result = Extraction(diagnostics=list(found_diagnostics))
     result.flags = dict(overrides or {})
     result.config = config_module.with_flags(Config(), **result.flags)
     configs: dict[Path, Config] = {}
+    work: list[tuple[NoteFile, Config]] = []
     for note_file in files:
         base = configs.get(note_file.root)
         if base is None:
@@ -105,7 +125,13 @@ def extract_paths(paths: Sequence[Path], overrides: dict[str, Any] | None = None
             if not result.roots:
                 result.config = base
             result.roots.append(note_file.root)
-        extract_file(note_file, base, result)
+        work.append((note_file, base))
+    for found in cache_module.file_results(work, cache, render, jobs, progress):
+        result.cards.extend(found.cards)
+        result.decisions.extend(found.decisions)
+        result.diagnostics.extend(found.diagnostics)
+        if render is not None:
+            result.rendered.extend(found.rendered or [None] * len(found.cards))
     return result
 
 

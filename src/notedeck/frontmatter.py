@@ -12,6 +12,7 @@ from .errors import Diagnostic, error
 from .sources import Source
 
 _OPEN = re.compile(r"\A(?:\ufeff)?---[ \t]*\n")
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 
 
@@ -23,6 +24,18 @@ class Note:
     source: Source
     meta: dict[str, Any] = field(default_factory=dict)
     body: str = ""
+
+
+def _load_yaml(text: str) -> Any:
+    """yaml.safe_load, with libyaml's parser when PyYAML has it (ten times faster on a vault of
+    thousands of notes). On an error, PyYAML's own parser says what is wrong, so messages do
+    not depend on how PyYAML was built."""
+    if _FAST_LOADER is not None:
+        try:
+            return yaml.load(text, Loader=_FAST_LOADER)  # CSafeLoader: safe_load in C
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)
 
 
 def split(source: Source) -> tuple[Note | None, list[Diagnostic]]:
@@ -38,7 +51,7 @@ def split(source: Source) -> tuple[Note | None, list[Diagnostic]]:
     yaml_text = text[opening.end() : closing.start()]
     shown = source.file.display
     try:
-        meta = yaml.safe_load(yaml_text)
+        meta = _load_yaml(yaml_text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 1

@@ -5,16 +5,19 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import re
-import tempfile
+import time
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import genanki
+from genanki.apkg_col import APKG_COL
+from genanki.apkg_schema import APKG_SCHEMA
 from pygments.formatters import HtmlFormatter
+
+from . import apkg
 
 
 class PackageNote(Protocol):
@@ -193,17 +196,6 @@ def models_hash() -> str:
     return digest.hexdigest()[:20]
 
 
-class _StableModNote(genanki.Note):  # type: ignore[misc]
-    """A note whose `mod` is its own, not the package's build time (see DESIGN §4)."""
-
-    def __init__(self, *args: Any, mod: int, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.mod = mod
-
-    def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
-        super().write_to_db(cursor, self.mod, deck_id, id_gen)
-
-
 def deck_id(name: str) -> int:
     """A stable deck ID from the deck's name."""
     return 1_000_000_000 + zlib.crc32(name.encode("utf-8"))
@@ -215,32 +207,63 @@ def write_package(
     """Write an .apkg to a temporary file beside `path`, then rename it into place.
 
     `now` is the package's time stamp, which genanki gives the note types as their mod.
+    genanki describes the note types, decks and collection; apkg.py writes them (genanki's own
+    writer rewrites the deck list once per deck: see apkg.py).
     """
+    timestamp = time.time() if now is None else now
     models = {name: make() for name, make in MODELS.items()}
     decks: dict[str, Any] = {}
+    model_decks: dict[str, int] = {}  # genanki gives a note type the last deck that used it
+    ords: dict[tuple[str, tuple[bool, ...]], tuple[int, ...]] = {}
     for note in notes:
-        deck = decks.get(note.deck)
-        if deck is None:
-            deck = decks[note.deck] = genanki.Deck(deck_id(note.deck), note.deck)
-        deck.add_note(
-            _StableModNote(
-                model=models[note.model],
-                fields=list(note.fields),
-                tags=list(note.tags),
+        if note.deck not in decks:
+            decks[note.deck] = genanki.Deck(deck_id(note.deck), note.deck)
+    if not decks:
+        decks["notedeck"] = genanki.Deck(deck_id("notedeck"), "notedeck")
+    rows = []
+    for note in sorted(notes, key=_deck_order(list(decks))):
+        model = models[note.model]
+        model_decks[note.model] = decks[note.deck].deck_id
+        rows.append(
+            apkg.NoteRow(
                 guid=note.guid,
+                model_id=model.model_id,
+                deck_id=decks[note.deck].deck_id,
                 mod=note.mod,
-                sort_field=note.fields[0] if note.fields else "",
+                fields=tuple(note.fields),
+                tags=tuple(note.tags),
+                card_ords=_card_ords(model, note.fields, ords),
             )
         )
-    package = genanki.Package(
-        list(decks.values()) or [genanki.Deck(deck_id("notedeck"), "notedeck")]
+    collection = apkg.Collection(
+        schema_sql=APKG_SCHEMA,
+        col_sql=APKG_COL,
+        models={
+            str(models[name].model_id): models[name].to_json(timestamp, deck)
+            for name, deck in model_decks.items()
+        },
+        decks={str(deck.deck_id): deck.to_json() for deck in decks.values()},
     )
-    package.media_files = [str(m) for m in media]
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        package.write_to_file(temp, timestamp=now)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    apkg.write_apkg(path, collection, rows, media, first_id=int(timestamp * 1000))
+
+
+def _deck_order(names: list[str]) -> Any:
+    """genanki writes the notes deck by deck, in the order the decks were first seen."""
+    rank = {name: index for index, name in enumerate(names)}
+    return lambda note: rank[note.deck]
+
+
+def _card_ords(
+    model: Any, fields: Sequence[str], known: dict[tuple[str, tuple[bool, ...]], tuple[int, ...]]
+) -> tuple[int, ...]:
+    """The cards genanki makes for a note. For front/back note types they depend only on which
+    fields are empty, so each pattern is asked once; a cloze note is asked each time."""
+    if model.model_type == genanki.Model.CLOZE:
+        note = genanki.Note(model=model, fields=list(fields))
+        return tuple(card.ord for card in note.cards)
+    pattern = (model.name, tuple(bool(f) for f in fields))
+    found = known.get(pattern)
+    if found is None:
+        note = genanki.Note(model=model, fields=list(fields))
+        found = known[pattern] = tuple(card.ord for card in note.cards)
+    return found

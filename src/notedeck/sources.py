@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ class NoteFile:
         """The path as it is shown in messages."""
         return str(self.path)
 
-    @property
+    @functools.cached_property  # asked for each card of the note
     def relative(self) -> PurePosixPath:
         """The path below the notes root, with forward slashes."""
         return PurePosixPath(self.path.relative_to(self.root).as_posix())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -19,8 +20,14 @@ _EDGE = " \t*_`~#>|-–—:：;；,，、.。!！?？\"'“”‘’「」『』
 SENTENCE_END = re.compile(r"[。．！？!?]|\.(?:\s|$)")
 
 
+# Characters any of the patterns above needs; most terms hold none (a fast path for big vaults).
+_MARKUP = re.compile(r"[\[`<*_~=]")
+
+
 def plain(markdown: str) -> str:
     """The text a reader sees: links, emphasis, code marks and tags removed."""
+    if not _MARKUP.search(markdown):
+        return " ".join(markdown.split())
     text = _IMAGE.sub(r"\1", markdown)
     text = _WIKILINK.sub(lambda m: m.group(2) or m.group(1), text)
     text = _LINK.sub(r"\1", text)
@@ -43,6 +50,7 @@ def clean_term(markdown: str) -> str:
     return text or plain(markdown)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # asked many times per card by dedupe and identity
 def normalise_term(term: str) -> str:
     """The form two terms are compared in: NFKC, casefolded, plain, single spaces."""
     text = unicodedata.normalize("NFKC", plain(term)).casefold()

@@ -1,0 +1,136 @@
+"""Write an .apkg file with sqlite3 and zipfile, in one pass over the notes.
+
+The collection is the one genanki's `Package.write_to_file` writes: the same schema, the same
+`col` row, note types and decks as genanki describes them (package.py hands them in; this
+module does not import genanki), notes and cards numbered the same way. What differs is speed:
+genanki reads, updates and rewrites the whole deck list and note-type list as JSON once per
+deck, which grows with the square of the number of decks; a vault of 2,000 notes, each its own
+deck, spent 18 of its 22 seconds there. Here each list is written once and the rows go in with
+`executemany`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import sqlite3
+import tempfile
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# ivl, factor, reps, lapses, left, odue, odid, flags, data of a card never reviewed
+_NEW_CARD = (0, 0, 0, 0, 0, 0, 0, 0, "")
+_SPACE = re.compile(r"\s")
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    """One note as the collection stores it, with the ordinals of the cards it makes."""
+
+    guid: str
+    model_id: int
+    deck_id: int
+    mod: int
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    card_ords: tuple[int, ...]
+    due: int = 0
+
+
+@dataclass(frozen=True)
+class Collection:
+    """Everything an .apkg holds besides the notes: the SQL that makes an empty collection,
+    and the note types and decks as JSON objects keyed by their IDs."""
+
+    schema_sql: str
+    col_sql: str
+    models: Mapping[str, Any]
+    decks: Mapping[str, Any]
+
+
+def write_apkg(
+    path: Path,
+    collection: Collection,
+    notes: Sequence[NoteRow],
+    media: Sequence[Path] = (),
+    first_id: int = 0,
+) -> None:
+    """Write the package to a temporary file beside `path`, then rename it into place.
+
+    Note and card IDs count up from `first_id` (genanki starts at the build time in ms).
+    """
+    with tempfile.TemporaryDirectory(prefix="notedeck-") as scratch:
+        database = Path(scratch) / "collection.anki2"
+        _write_database(database, collection, notes, first_id)
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(handle)
+        try:
+            with zipfile.ZipFile(temp, "w") as archive:
+                archive.write(database, "collection.anki2")
+                archive.writestr("media", json.dumps({str(i): m.name for i, m in enumerate(media)}))
+                for index, media_path in enumerate(media):
+                    archive.write(media_path, str(index))
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+
+
+def _write_database(
+    database: Path, collection: Collection, notes: Sequence[NoteRow], first_id: int
+) -> None:
+    connection = sqlite3.connect(database)
+    try:
+        # A scratch file that is zipped and deleted: no journal, no waiting for the disk.
+        connection.execute("PRAGMA journal_mode = OFF")
+        connection.execute("PRAGMA synchronous = OFF")
+        connection.executescript(collection.schema_sql)
+        connection.executescript(collection.col_sql)
+        (decks_json, models_json) = connection.execute("SELECT decks, models FROM col").fetchone()
+        decks = {**json.loads(decks_json), **collection.decks}
+        models = {**json.loads(models_json), **collection.models}
+        connection.execute(
+            "UPDATE col SET decks = ?, models = ?", (json.dumps(decks), json.dumps(models))
+        )
+        ids = itertools.count(first_id)
+        note_rows: list[tuple[Any, ...]] = []
+        card_rows: list[tuple[Any, ...]] = []
+        for note in notes:
+            if _SPACE.search("".join(note.tags)):
+                raise ValueError(f"an Anki tag cannot hold spaces: {note.tags!r}")
+            note_id = next(ids)
+            note_rows.append(
+                (
+                    note_id,
+                    note.guid,
+                    note.model_id,
+                    note.mod,
+                    -1,
+                    " " + " ".join(note.tags) + " ",
+                    "\x1f".join(note.fields),
+                    note.fields[0] if note.fields else "",
+                    0,
+                    0,
+                    "",
+                )
+            )
+            for card_ord in note.card_ords:
+                # id, nid, did, ord, mod, usn, type, queue, due, then the review columns
+                card_id = next(ids)
+                head = (card_id, note_id, note.deck_id, card_ord, note.mod, -1, 0, 0, note.due)
+                card_rows.append((*head, *_NEW_CARD))
+        connection.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows)
+        connection.executemany(
+            "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows
+        )
+        connection.commit()
+    finally:
+        connection.close()
+
+
+__all__ = ["Collection", "NoteRow", "write_apkg"]

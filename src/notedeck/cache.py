@@ -1,0 +1,277 @@
+"""The extraction cache and the process pool: what makes a rebuild of a large vault quick.
+
+A note whose bytes, path and effective settings are the same as in the last build, read by the
+same notedeck code, gives the same cards, diagnostics and rendered fields, so they are kept in
+`build/.notedeck-cache/` and reused instead of parsing the note again (DESIGN §8). The
+decisions `notedeck check` explains are not kept: a build does not use them, and they were a
+quarter of the cache's memory. Deleting the output folder gives a cold build.
+
+Notes that do need extracting are spread over a process pool when there are many of them and
+more than one core; each worker also renders its cards, which is a third of the work.
+
+The cache is a pickle: it is trusted as much as the output folder it lives in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import pickle
+import re
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import Diagnostic
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .extract import Card, Decision
+    from .sources import NoteFile
+
+CACHE_DIR = ".notedeck-cache"
+CACHE_FILE = "extract.pickle"
+# Below this many notes to extract, starting worker processes costs more than it saves.
+POOL_MIN_NOTES = 200
+# Notes handed to a worker at a time: large enough that pickling the batch is cheap, small
+# enough that both cores stay busy to the end and the progress bar moves.
+BATCH_SIZE = 50
+# A card that shows an image renders differently when only the image changed (media files are
+# named by their bytes), and Obsidian's `![[name]]` is looked up across the whole vault once
+# per rendering run: such cards are rendered by the build, never here or from the cache.
+_MEDIA = re.compile(r"!\[|<img", re.IGNORECASE)
+
+Renderer = Callable[["Card"], Any]
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What extracting one note gave: its cards, decisions, diagnostics and rendered fields."""
+
+    cards: tuple[Card, ...]
+    decisions: tuple[Decision, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    rendered: tuple[Any, ...] | None = None  # one per card with a renderer; None: left to build
+
+
+@dataclass
+class Cache:
+    """The entries of the last build (`previous`) and of this one (`current`), by key.
+
+    `current` holds only the notes of this build, so saving it drops notes that are gone.
+    """
+
+    folder: Path | None = None
+    previous: dict[str, FileResult] = field(default_factory=dict)
+    current: dict[str, FileResult] = field(default_factory=dict)
+    hits: int = 0
+    misses: int = 0
+
+    @property
+    def changed(self) -> bool:
+        """Whether saving would write anything new."""
+        return self.misses > 0 or self.current.keys() != self.previous.keys()
+
+
+_FINGERPRINT: list[str] = []
+
+
+def code_fingerprint() -> str:
+    """A hash of notedeck's version and its own source files: new code, new cache."""
+    if not _FINGERPRINT:
+        from . import __version__
+
+        digest = hashlib.sha256(__version__.encode())
+        package = Path(__file__).resolve().parent
+        for path in sorted(package.rglob("*.py")):
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+        _FINGERPRINT.append(digest.hexdigest()[:24])
+    return _FINGERPRINT[0]
+
+
+def entry_key(raw: bytes, note_file: NoteFile, config: Config) -> str:
+    """The cache key of a note: its bytes, where it is and the settings it is read with."""
+    digest = hashlib.sha256(raw)
+    for part in (note_file.display, str(note_file.root), repr(config)):
+        digest.update(b"\0" + part.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def load(out: Path) -> Cache:
+    """The cache in `out`; an empty one when there is none, it is unreadable or it was written
+    by other code (the cache only saves time, so a broken one is ignored, never reported)."""
+    folder = out / CACHE_DIR
+    try:
+        with (folder / CACHE_FILE).open("rb") as stream:
+            saved = pickle.load(stream)
+    except FileNotFoundError:
+        return Cache(folder)
+    except Exception:  # any damage to the file: start again
+        return Cache(folder)
+    if not isinstance(saved, dict) or saved.get("fingerprint") != code_fingerprint():
+        return Cache(folder)
+    entries = saved.get("entries")
+    return Cache(folder, entries if isinstance(entries, dict) else {})
+
+
+def save(cache: Cache) -> None:
+    """Write this build's entries (temp file, then rename); a failure only costs time later."""
+    if cache.folder is None or not cache.changed:
+        return
+    payload = {"fingerprint": code_fingerprint(), "entries": cache.current}
+    try:
+        cache.folder.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=f".{CACHE_FILE}.", dir=cache.folder)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                pickle.dump(payload, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temp, cache.folder / CACHE_FILE)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass
+
+
+def read_bytes(path: Path) -> bytes | None:
+    """A note's bytes for its cache key; None when unreadable (extraction reports why)."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def render_unless_media(card: Card, render: Renderer) -> Any:
+    """The card rendered, or None when it shows an image (the build renders it)."""
+    if _MEDIA.search(card.term) or _MEDIA.search(card.definition):
+        return None
+    return render(card)
+
+
+def extract_one(note_file: NoteFile, config: Config, render: Renderer | None) -> FileResult:
+    """Extract one note (and render its cards) the way `extract_paths` does without a cache."""
+    from .extract import Extraction, extract_file
+
+    part = Extraction()
+    extract_file(note_file, config, part)
+    rendered = None
+    if render is not None:
+        rendered = tuple(render_unless_media(card, render) for card in part.cards)
+    return FileResult(tuple(part.cards), tuple(part.decisions), tuple(part.diagnostics), rendered)
+
+
+def kept(result: FileResult) -> FileResult:
+    """The entry as the cache keeps it: without the decisions, which a build does not use."""
+    return FileResult(result.cards, (), result.diagnostics, result.rendered)
+
+
+def file_results(
+    work: Sequence[tuple[NoteFile, Config]],
+    cache: Cache | None,
+    render: Renderer | None,
+    jobs: int | None,
+    progress: Progress | None = None,
+) -> list[FileResult]:
+    """The result of each (note, settings) in order: from the cache where the note is
+    unchanged, else extracted (over a process pool when there are many), and noted in the
+    cache's `current` entries."""
+    found: list[FileResult | None] = [None] * len(work)
+    todo: list[int] = []
+    keys: dict[int, str] = {}
+    for index, (note_file, config) in enumerate(work):
+        raw = read_bytes(note_file.path) if cache is not None else None
+        if cache is None or raw is None:
+            todo.append(index)
+            continue
+        key = entry_key(raw, note_file, config)
+        hit = cache.previous.get(key)
+        if hit is None:
+            todo.append(index)
+            keys[index] = key
+            continue
+        found[index] = cache.current[key] = hit
+        cache.hits += 1
+    workers = worker_count(jobs, len(todo))
+    extracted = extract_many([work[i] for i in todo], render, workers, progress)
+    for index, result in zip(todo, extracted, strict=True):
+        found[index] = result
+        if cache is not None and index in keys:
+            key = keys[index]
+            cache.current[key] = kept(result)
+            cache.misses += 1
+    return [result for result in found if result is not None]
+
+
+def _extract_batch(
+    batch: Sequence[tuple[NoteFile, Config]], render: Renderer | None
+) -> list[FileResult]:
+    return [extract_one(note_file, config, render) for note_file, config in batch]
+
+
+def worker_count(jobs: int | None, notes: int) -> int:
+    """How many processes extract `notes` notes: `jobs` when given, else one per usable core
+    when there are enough notes to pay for starting them."""
+    if jobs is not None:
+        return max(1, jobs)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    if notes < POOL_MIN_NOTES:
+        return 1
+    return max(1, min(cores, notes // BATCH_SIZE))
+
+
+def _executor(workers: int) -> Executor:
+    # fork starts a worker in milliseconds with notedeck already imported; it is only safe while
+    # this process runs no other thread, so otherwise fall back to a fresh interpreter per worker.
+    methods = multiprocessing.get_all_start_methods()
+    method = "fork" if "fork" in methods and threading.active_count() == 1 else "spawn"
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
+
+
+def extract_many(
+    work: Sequence[tuple[NoteFile, Config]],
+    render: Renderer | None,
+    workers: int,
+    progress: Progress | None = None,
+) -> Iterator[FileResult]:
+    """Extract each (note, settings) in order, over `workers` processes when more than one."""
+    total = len(work)
+    if workers <= 1:
+        for done, (note_file, config) in enumerate(work, 1):
+            yield extract_one(note_file, config, render)
+            if progress is not None:
+                progress(done, total)
+        return
+    batches = [work[i : i + BATCH_SIZE] for i in range(0, total, BATCH_SIZE)]
+    done = 0
+    with _executor(workers) as pool:
+        for results in pool.map(_extract_batch, batches, [render] * len(batches)):
+            yield from results
+            done += len(results)
+            if progress is not None:
+                progress(done, total)
+
+
+__all__ = [
+    "CACHE_DIR",
+    "Cache",
+    "FileResult",
+    "code_fingerprint",
+    "entry_key",
+    "extract_many",
+    "file_results",
+    "kept",
+    "load",
+    "render_unless_media",
+    "save",
+    "worker_count",
+]

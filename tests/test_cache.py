@@ -1,0 +1,281 @@
+"""The extraction cache, the process pool and the direct package writer change nothing in what
+a build writes: same GUIDs, fields, tags, decks and mods (DESIGN §8). No timings here: speed is
+measured by `make bench`."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import sqlite3
+import sys
+import zipfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import genanki
+import pytest
+
+from notedeck import cache
+from notedeck.build import BuildOptions, build
+from notedeck.errors import NotedeckError
+from notedeck.extract import extract_paths
+from notedeck.identity import Planned
+from notedeck.package import BASIC_NAME, MODELS, deck_id, write_package
+from notedeck.render import render_card
+from tests.conftest import REPO, run_cli
+
+NOW = 1_700_000_000
+NOTES = 12  # the bench generator's notes: 10 cards each, Japanese and English, in folders
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture()
+def vault(tmp_path: Path) -> Path:
+    folder = tmp_path / "vault"
+    _generator().write_vault(folder, count=NOTES)
+    return folder
+
+
+def package_rows(path: Path) -> list[tuple[Any, ...]]:
+    """Each note of a package as (guid, fields, tags, deck, mod, card ordinals), sorted."""
+    scratch = path.with_suffix(".anki2")
+    with zipfile.ZipFile(path) as archive:
+        scratch.write_bytes(archive.read("collection.anki2"))
+    connection = sqlite3.connect(scratch)
+    try:
+        (decks_json,) = connection.execute("SELECT decks FROM col").fetchone()
+        names = {int(k): v["name"] for k, v in json.loads(decks_json).items()}
+        rows = []
+        for note_id, guid, fields, tags, mod in connection.execute(
+            "SELECT id, guid, flds, tags, mod FROM notes"
+        ):
+            cards = connection.execute(
+                "SELECT did, ord FROM cards WHERE nid = ? ORDER BY ord", (note_id,)
+            ).fetchall()
+            decks = sorted({names[did] for did, _ in cards})
+            rows.append((guid, fields, tags, tuple(decks), mod, tuple(o for _, o in cards)))
+    finally:
+        connection.close()
+        scratch.unlink()
+    return sorted(rows)
+
+
+def _build(vault: Path, out: Path, **options: Any) -> list[tuple[Any, ...]]:
+    report = build([vault], BuildOptions(out=out, now=NOW, **options))
+    (package,) = report.packages
+    return package_rows(package)
+
+
+def test_cache_and_pool_write_the_same_package_as_a_plain_build(
+    vault: Path, tmp_path: Path
+) -> None:
+    plain = _build(vault, tmp_path / "plain", cache=False, jobs=1)
+    pooled = _build(vault, tmp_path / "cached", jobs=2)  # the pool, forced on for 12 notes
+    assert (tmp_path / "cached" / cache.CACHE_DIR / cache.CACHE_FILE).is_file()
+    rebuilt = _build(vault, tmp_path / "cached", jobs=2)  # every note from the cache
+    assert len(plain) == NOTES * 10
+    assert pooled == plain
+    assert rebuilt == plain
+    assert not (tmp_path / "plain" / cache.CACHE_DIR).exists()
+    decks = {deck for row in plain for deck in row[3]}
+    assert "area1::ストレージ 0001" not in decks  # English notes use their own titles
+    assert "area1::Storage notes 0001" in decks
+    assert "ネットワーク 0000" in decks
+
+
+def test_extraction_from_cache_and_pool_equals_extraction_without(
+    vault: Path, tmp_path: Path
+) -> None:
+    plain = extract_paths([vault])
+    first = cache.load(tmp_path / "out")
+    pooled = extract_paths([vault], cache=first, render=render_card, jobs=2)
+    assert (first.hits, first.misses) == (0, NOTES)
+    first.folder = tmp_path / "out" / cache.CACHE_DIR
+    cache.save(first)
+    second = cache.load(tmp_path / "out")
+    assert len(second.previous) == NOTES
+    cached = extract_paths([vault], cache=second, render=render_card, jobs=1)
+    assert (second.hits, second.misses) == (NOTES, 0)
+    for result in (pooled, cached):
+        assert result.cards == plain.cards
+        assert result.diagnostics == plain.diagnostics
+        assert result.rendered == [render_card(card) for card in plain.cards]
+    assert pooled.decisions == plain.decisions
+    assert cached.decisions == []  # the cache keeps what a build needs, not what check says
+
+
+def test_only_the_changed_note_is_extracted_again(vault: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _build(vault, out)
+    note = vault / "area1" / "note0001.md"
+    note.write_text(
+        note.read_text(encoding="utf-8").replace(
+            "\n## Terms\n", "\n## Terms\nZeltron: a new term.\n"
+        ),
+        encoding="utf-8",
+    )
+    warm = cache.load(out)
+    changed = extract_paths([vault], cache=warm, render=render_card)
+    assert (warm.hits, warm.misses) == (NOTES - 1, 1)
+    assert changed.cards == extract_paths([vault]).cards
+    assert "Zeltron" in {card.term for card in changed.cards}
+    rows = _build(vault, out)
+    assert rows == _build(vault, tmp_path / "plain", cache=False)
+    assert len(rows) == NOTES * 10 + 1
+
+
+def test_changed_settings_or_paths_miss_the_cache(vault: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _build(vault, out)
+    (vault / "notedeck.yaml").write_text("tag_prefix: bench\n", encoding="utf-8")
+    warm = cache.load(out)
+    result = extract_paths([vault], cache=warm)
+    assert (warm.hits, warm.misses) == (0, NOTES)
+    assert all(card.tags[0] == "bench" for card in result.cards)
+    moved = tmp_path / "moved"
+    vault.rename(moved)
+    again = cache.load(out)
+    extract_paths([moved], cache=again)
+    assert again.hits == 0  # cards hold their path: a moved vault is read anew
+
+
+def test_a_damaged_cache_is_ignored(vault: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    expected = _build(vault, out)
+    (out / cache.CACHE_DIR / cache.CACHE_FILE).write_bytes(b"\x80\x05not a pickle")
+    assert cache.load(out).previous == {}
+    assert _build(vault, out) == expected
+
+
+def test_a_build_with_errors_writes_no_cache(vault: Path, tmp_path: Path) -> None:
+    (vault / "broken.md").write_bytes(b"\x00\x01\x02\x80\x81binary")
+    out = tmp_path / "out"
+    with pytest.raises(NotedeckError, match=r"broken\.md:1: binary file"):
+        build([vault], BuildOptions(out=out, now=NOW, jobs=2))
+    assert not (out / cache.CACHE_DIR).exists()
+
+
+def test_progress_is_reported_in_order_and_silent_in_a_pipe(vault: Path, tmp_path: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    extract_paths([vault], jobs=2, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (NOTES, NOTES)
+    assert [done for done, _ in seen] == sorted({done for done, _ in seen})
+    result = run_cli("build", str(vault), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.stderr
+    assert "Reading notes" not in result.stderr
+    assert result.stderr == ""
+
+
+def _genanki_package(notes: list[Planned], path: Path) -> None:
+    """The package as genanki's own writer makes it, for comparison."""
+    models = {name: make() for name, make in MODELS.items()}
+    decks: dict[str, Any] = {}
+    for note in notes:
+        deck = decks.get(note.deck)
+        if deck is None:
+            deck = decks[note.deck] = genanki.Deck(deck_id(note.deck), note.deck)
+        deck.add_note(
+            genanki.Note(
+                model=models[note.model],
+                fields=list(note.fields),
+                tags=list(note.tags),
+                guid=note.guid,
+                sort_field=note.fields[0],
+            )
+        )
+    genanki.Package(list(decks.values())).write_to_file(str(path), timestamp=NOW)
+
+
+def _tables(path: Path) -> dict[str, Any]:
+    scratch = path.with_suffix(".anki2")
+    with zipfile.ZipFile(path) as archive:
+        scratch.write_bytes(archive.read("collection.anki2"))
+        media = archive.read("media")
+    connection = sqlite3.connect(scratch)
+    try:
+        (decks, models) = connection.execute("SELECT decks, models FROM col").fetchone()
+        return {
+            "notes": connection.execute("SELECT * FROM notes ORDER BY id").fetchall(),
+            "cards": connection.execute("SELECT * FROM cards ORDER BY id").fetchall(),
+            "decks": json.loads(decks),
+            "models": json.loads(models),
+            "media": media,
+        }
+    finally:
+        connection.close()
+        scratch.unlink()
+
+
+def test_the_direct_writer_writes_what_genanki_writes(tmp_path: Path) -> None:
+    notes = [
+        Planned(
+            guid=f"g{i}",
+            mod=NOW,
+            model=BASIC_NAME,
+            deck=("AWS::ELB" if i % 3 else "Linux"),
+            fields=(f"用語{i}", f"<p>definition {i}</p>", "ELB", "elb.md › ELB"),
+            tags=("AWS", f"AWS::ELB::t{i}"),
+            status="added",
+            card=None,
+        )
+        for i in range(7)
+    ]
+    write_package(notes, tmp_path / "direct.apkg", now=NOW)
+    _genanki_package(notes, tmp_path / "genanki.apkg")
+    direct, reference = _tables(tmp_path / "direct.apkg"), _tables(tmp_path / "genanki.apkg")
+    assert direct == reference
+    assert len(direct["notes"]) == 7
+    assert {d["name"] for d in direct["decks"].values()} == {"Default", "AWS::ELB", "Linux"}
+
+
+def test_a_package_from_the_direct_writer_imports_into_anki(vault: Path, tmp_path: Path) -> None:
+    helpers = pytest.importorskip("tests.anki_helpers")
+    report = build([vault], BuildOptions(out=tmp_path / "out", now=NOW, jobs=2))
+    with helpers.collection(tmp_path) as col:
+        log = helpers.import_package(col, report.packages[0])
+        assert (log.new, log.updated, log.duplicate, log.conflicting) == (NOTES * 10, 0, 0, 0)
+        imported = helpers.notes(col)
+    assert {n["guid"] for n in imported} == {p.guid for p in report.planned}
+    first = next(n for n in imported if n["fields"]["Term"] == report.planned[0].fields[0])
+    assert first["decks"] == [report.planned[0].deck]
+    assert first["tags"] == sorted(report.planned[0].tags)
+
+
+def test_a_card_with_an_image_follows_the_image_not_the_cache(vault: Path, tmp_path: Path) -> None:
+    # The media name comes from the image's bytes, which the note's own bytes do not show.
+    image = vault / "area1" / "layout.png"
+    image.write_bytes(b"\x89PNG first")
+    note = vault / "area1" / "note0001.md"
+    note.write_text(
+        note.read_text(encoding="utf-8").replace(
+            "\n## Terms\n", "\n## Terms\nDiagram: the layout ![layout](layout.png).\n"
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    first = _build(vault, out)
+    entries = cache.load(out).previous.values()
+    (entry,) = [e for e in entries if e.cards[0].note_path == "area1/note0001.md"]
+    assert entry.rendered is not None
+    pairs = zip(entry.cards, entry.rendered, strict=True)
+    assert [card.term for card, rendered in pairs if rendered is None] == ["Diagram"]
+    image.write_bytes(b"\x89PNG second")
+    second = _build(vault, out)
+
+    def diagram(rows: list[tuple[Any, ...]]) -> str:
+        return next(str(row[1]) for row in rows if str(row[1]).startswith("Diagram\x1f"))
+
+    assert hashlib.sha1(b"\x89PNG first").hexdigest()[:12] in diagram(first)
+    assert hashlib.sha1(b"\x89PNG second").hexdigest()[:12] in diagram(second)
+    plain = _build(vault, tmp_path / "plain", cache=False)
+    assert [r[:4] for r in second] == [r[:4] for r in plain]  # all but the mods
