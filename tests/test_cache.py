@@ -110,8 +110,8 @@ def test_extraction_from_cache_and_pool_equals_extraction_without(
         assert result.cards == plain.cards
         assert result.diagnostics == plain.diagnostics
         assert result.rendered == [render_card(card) for card in plain.cards]
-    assert pooled.decisions == plain.decisions
-    assert cached.decisions == []  # the cache keeps what a build needs, not what check says
+    assert pooled.decisions == cached.decisions == []  # a build needs no decisions
+    assert extract_paths([vault], jobs=2).decisions == plain.decisions  # check's, pooled
 
 
 def test_only_the_changed_note_is_extracted_again(vault: Path, tmp_path: Path) -> None:

@@ -3,8 +3,9 @@
 A note whose bytes, path and effective settings are the same as in the last build, read by the
 same notedeck code, gives the same cards, diagnostics and rendered fields, so they are kept in
 `build/.notedeck-cache/` and reused instead of parsing the note again (DESIGN §8). The
-decisions `notedeck check` explains are not kept: a build does not use them, and they were a
-quarter of the cache's memory. Deleting the output folder gives a cold build.
+decisions `notedeck check` explains are not collected when a cache is used: a build does not
+use them, and they were a quarter of the cache's memory and of what workers send back.
+Deleting the output folder gives a cold build.
 
 Notes that do need extracting are spread over a process pool when there are many of them and
 more than one core; each worker also renders its cards, which is a third of the work.
@@ -155,8 +156,10 @@ def render_unless_media(card: Card, render: Renderer) -> Any:
     return render(card)
 
 
-def extract_one(note_file: NoteFile, config: Config, render: Renderer | None) -> FileResult:
-    """Extract one note (and render its cards) the way `extract_paths` does without a cache."""
+def extract_one(
+    note_file: NoteFile, config: Config, render: Renderer | None, decisions: bool = True
+) -> FileResult:
+    """Extract one note (and render its cards), with its decisions when asked."""
     from .extract import Extraction, extract_file
 
     part = Extraction()
@@ -164,12 +167,8 @@ def extract_one(note_file: NoteFile, config: Config, render: Renderer | None) ->
     rendered = None
     if render is not None:
         rendered = tuple(render_unless_media(card, render) for card in part.cards)
-    return FileResult(tuple(part.cards), tuple(part.decisions), tuple(part.diagnostics), rendered)
-
-
-def kept(result: FileResult) -> FileResult:
-    """The entry as the cache keeps it: without the decisions, which a build does not use."""
-    return FileResult(result.cards, (), result.diagnostics, result.rendered)
+    kept = tuple(part.decisions) if decisions else ()
+    return FileResult(tuple(part.cards), kept, tuple(part.diagnostics), rendered)
 
 
 def file_results(
@@ -199,20 +198,22 @@ def file_results(
         found[index] = cache.current[key] = hit
         cache.hits += 1
     workers = worker_count(jobs, len(todo))
-    extracted = extract_many([work[i] for i in todo], render, workers, progress)
+    extracted = extract_many(
+        [work[i] for i in todo], render, workers, progress, decisions=cache is None
+    )
     for index, result in zip(todo, extracted, strict=True):
         found[index] = result
         if cache is not None and index in keys:
             key = keys[index]
-            cache.current[key] = kept(result)
+            cache.current[key] = result
             cache.misses += 1
     return [result for result in found if result is not None]
 
 
 def _extract_batch(
-    batch: Sequence[tuple[NoteFile, Config]], render: Renderer | None
+    batch: Sequence[tuple[NoteFile, Config]], render: Renderer | None, decisions: bool
 ) -> list[FileResult]:
-    return [extract_one(note_file, config, render) for note_file, config in batch]
+    return [extract_one(note_file, config, render, decisions) for note_file, config in batch]
 
 
 def worker_count(jobs: int | None, notes: int) -> int:
@@ -242,19 +243,22 @@ def extract_many(
     render: Renderer | None,
     workers: int,
     progress: Progress | None = None,
+    *,
+    decisions: bool = True,
 ) -> Iterator[FileResult]:
     """Extract each (note, settings) in order, over `workers` processes when more than one."""
     total = len(work)
     if workers <= 1:
         for done, (note_file, config) in enumerate(work, 1):
-            yield extract_one(note_file, config, render)
+            yield extract_one(note_file, config, render, decisions)
             if progress is not None:
                 progress(done, total)
         return
     batches = [work[i : i + BATCH_SIZE] for i in range(0, total, BATCH_SIZE)]
     done = 0
     with _executor(workers) as pool:
-        for results in pool.map(_extract_batch, batches, [render] * len(batches)):
+        many = len(batches)
+        for results in pool.map(_extract_batch, batches, [render] * many, [decisions] * many):
             yield from results
             done += len(results)
             if progress is not None:
@@ -269,7 +273,6 @@ __all__ = [
     "entry_key",
     "extract_many",
     "file_results",
-    "kept",
     "load",
     "render_unless_media",
     "save",

@@ -102,9 +102,8 @@ def extract_paths(
 ) -> Extraction:
     """Read every note below `paths` and extract its cards (see `extract_note`).
 
-    With a `cache`, unchanged notes are taken from it (with their cards, diagnostics and
-    rendered fields, not their decisions: `decisions` then holds only those of the notes read
-    anew); `render` also renders each card without images (kept in `Extraction.rendered`);
+    With a `cache`, unchanged notes are taken from it, and `decisions` stays empty (a build
+    does not use them); `render` also renders each card without images (in `rendered`);
     `jobs` is the number of processes (default: one per core when there are many notes);
     `progress(done, total)` is called as notes are extracted.
     """

@@ -463,8 +463,13 @@ def inline_html(text: str, env: _Env | None = None) -> str:
 
 def note_folders(card: Card) -> tuple[Path, Path]:
     """The folder of the card's note and the notes root (images must stay inside it)."""
-    note = Path(card.location.path)
-    depth = len(PurePosixPath(card.note_path).parts)
+    return _note_folders(card.location.path, card.note_path)
+
+
+@functools.lru_cache(maxsize=1024)  # the same for every card of a note; Paths cost
+def _note_folders(path: str, note_path: str) -> tuple[Path, Path]:
+    note = Path(path)
+    depth = len(PurePosixPath(note_path).parts)
     root = note.parents[depth - 1] if 0 < depth <= len(note.parents) else note.parent
     return note.parent, root
 
