@@ -16,8 +16,8 @@ run: $(STAMP)
 	$(BIN)/notedeck build cards -o build
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy --strict src
 
 # The browser tests open the preview page in Debian's chromium; install it when it is missing

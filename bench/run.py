@@ -3,7 +3,8 @@
     python bench/run.py [--out build] [--runs 3] [--notes 2000]
 
 Writes the vault (bench/generate.py) to OUT/bench/, then times, each the median of --runs runs
-in fresh processes: (a) a cold build (no cache, no state), (a1) the same on one process, (b) a
+in fresh processes: (a) a cold build (no cache, no state), (a1) the same on one process and
+(a2) on two worker processes whatever the load, (b) a
 rebuild with nothing changed, (c) a rebuild after one note changed, (d) the floor: genanki
 alone writing the same notes (one deck; d2 with notedeck's decks; d3 notedeck's own writer),
 and (e) ankdown, installed from PyPI into its own virtualenv under OUT/bench/, on the same
@@ -199,19 +200,25 @@ def main() -> None:
     print(f"bench vault: {vault} ({written} notes, {written * TERMS_PER_NOTE} terms)")
 
     notedeck = [PYTHON, "-m", "notedeck", "build", str(vault), "-o", str(target), "-q"]
-    one_process = [
-        PYTHON,
-        "-c",
-        "import sys; from pathlib import Path; from notedeck.build import BuildOptions, build; "
-        "build([Path(sys.argv[1])], BuildOptions(out=Path(sys.argv[2]), jobs=1))",
-        str(vault),
-        str(target),
-    ]
+
+    def with_jobs(jobs: int) -> list[str]:
+        return [
+            PYTHON,
+            "-c",
+            "import sys; from pathlib import Path; from notedeck.build import BuildOptions, build; "
+            "out, jobs = Path(sys.argv[2]), int(sys.argv[3]); "
+            "build([Path(sys.argv[1])], BuildOptions(out=out, jobs=jobs))",
+            str(vault),
+            str(target),
+            str(jobs),
+        ]
+
     rows = {
         name: Timing(name, label)
         for name, label in (
             ("cold", "(a) cold build (no cache, no state)"),
             ("cold_one_process", "(a1) cold build, one process"),
+            ("cold_two_processes", "(a2) cold build, two worker processes"),
             ("unchanged", "(b) rebuild, nothing changed"),
             ("one_changed", "(c) rebuild, one note changed"),
             ("floor", "(d) floor: genanki alone, one deck"),
@@ -220,11 +227,15 @@ def main() -> None:
             ("ankdown", f"(e) ankdown {ANKDOWN_VERSION}, same terms"),
         )
     }
+    load_before = os.getloadavg()
     for _ in range(runs):
-        shutil.rmtree(target, ignore_errors=True)
-        measure(one_process, rows["cold_one_process"])
-        shutil.rmtree(target, ignore_errors=True)
-        measure(notedeck, rows["cold"])
+        for command, row in (
+            (with_jobs(1), "cold_one_process"),
+            (with_jobs(2), "cold_two_processes"),
+            (notedeck, "cold"),
+        ):
+            shutil.rmtree(target, ignore_errors=True)
+            measure(command, rows[row])
     cards = package_notes(target / f"{vault.name}.apkg")
     for _ in range(runs):
         measure(notedeck, rows["unchanged"])
@@ -250,9 +261,10 @@ def main() -> None:
                 rows["ankdown"],
             )
 
+    load = [round(x, 2) for x in (*load_before, *os.getloadavg())]
     print(
         f"\n{cards} cards; median of {runs} runs; {os.cpu_count()} cores; "
-        f"Python {platform.python_version()}"
+        f"Python {platform.python_version()}; load average before {load[:3]}, after {load[3:]}"
     )
     print(f"{'':44} {'seconds':>8} {'peak MB':>8} {'tree MB':>8}")
     for row in rows.values():
@@ -267,18 +279,20 @@ def main() -> None:
         "cold/floor": cold / rows["floor"].median,
         "one_changed/cold": rows["one_changed"].median / cold,
         "unchanged/cold": rows["unchanged"].median / cold,
-        "cold_one_process/cold": rows["cold_one_process"].median / cold,
+        "cold_one_process/cold_two_processes": rows["cold_one_process"].median
+        / rows["cold_two_processes"].median,
         "genanki_decks/writer": rows["genanki_decks"].median / rows["writer"].median,
     }
     ratios = {k: (v if v == v else None) for k, v in ratios.items()}  # NaN: a skipped row
     print()
     for name, value in ratios.items():
-        print(f"{name:24} {'n/a' if value is None else format(value, '6.2f')}")
+        print(f"{name:36} {'n/a' if value is None else format(value, '6.2f')}")
     report = {
         "machine": {
             "cores": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
+            "load_average_before_after": load,
         },
         "notes": written,
         "cards": cards,

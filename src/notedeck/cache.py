@@ -217,17 +217,26 @@ def _extract_batch(
 
 
 def worker_count(jobs: int | None, notes: int) -> int:
-    """How many processes extract `notes` notes: `jobs` when given, else one per usable core
-    when there are enough notes to pay for starting them."""
+    """How many processes extract `notes` notes: `jobs` when given, else one per idle core
+    when there are enough notes to pay for starting them.
+
+    A core another program keeps busy is no gain: workers sharing one core finish later
+    than one process doing it all, so the load average counts against the cores.
+    """
     if jobs is not None:
         return max(1, jobs)
+    if notes < POOL_MIN_NOTES:
+        return 1
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
-    if notes < POOL_MIN_NOTES:
-        return 1
-    return max(1, min(cores, notes // BATCH_SIZE))
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not on this platform
+        busy = 0.0
+    idle = int(cores - busy + 0.5)
+    return max(1, min(idle, notes // BATCH_SIZE))
 
 
 def _executor(workers: int) -> Executor:
