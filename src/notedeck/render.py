@@ -423,9 +423,11 @@ def sanitise(markup: str) -> str:
 # of these takes the fast path below (most definitions are plain prose).
 _MARKUP = re.compile(
     r"[`*_\[\]!<>&#$~|={}%\\\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]"
-    r"|https?:|www\.|^[ \t]*(?:[-+>:]|\d+[.)])|^(?: {4}|\t)|^[ \t]*$"
+    r"|https?:|www\.|^[ \t]*(?:[-+>:]|\d+[.)])|^(?: {4}| {0,3}\t)|^[ \t]*$"
     # other whitespace at a line's edge: markdown-it strips it in some places, not in others
-    r"|^[ \t]*[^\S\n\t ]|[^\S\n\t ][ \t]*$",
+    r"|^[ \t]*[^\S\n\t ]|[^\S\n\t ][ \t]*$"
+    # a tab ending a line that goes on: markdown-it keeps it before the line break
+    r"|\t[ \t]*\n",
     re.MULTILINE,
 )
 
