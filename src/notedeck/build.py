@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,7 +50,27 @@ def build(
 ) -> Report:
     """Build the notes under `paths` into packages in `options.out`; raise NotedeckError on
     errors in the notes, before anything is written."""
-    options = options or BuildOptions()
+    with _collector_paused():
+        return _build(paths, options or BuildOptions(), overrides)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for one build: a build makes hundreds of thousands of
+    objects that die by reference counting, and the collector's passes over them took a
+    quarter of a 20,000-card rebuild (peak memory the same without them)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _build(
+    paths: Sequence[Path], options: BuildOptions, overrides: dict[str, Any] | None
+) -> Report:
     cache = cache_module.load(options.out) if options.cache else None
     extraction = extract_paths(
         paths,
@@ -101,12 +123,12 @@ def write(paths: Sequence[Path], extraction: Extraction, options: BuildOptions) 
         targets = [(out / f"{_file_safe(top)}.apkg", items) for top, items in groups.items()]
     else:
         targets = [(out / f"{_file_safe(name)}.apkg", planned)]
-    media_of = {r.card: r.media for r in rendered}
+    # Only cards that show images: hashing every card costs a tenth of a large rebuild.
+    media_of = {r.card: r.media for r in rendered if r.media}
     try:
         for path, items in targets:
-            media = _media_files(
-                out, [m for item in items if item.card for m in media_of.get(item.card, ())]
-            )
+            shown = [item.card for item in items if item.card is not None] if media_of else []
+            media = _media_files(out, [m for card in shown for m in media_of.get(card, ())])
             # The note types' mod moves only when they change (see identity.plan).
             write_package(items, path, media, now=new_state.models_mod)
             report.packages.append(path)

@@ -261,7 +261,7 @@ def _card_ords(
     if model.model_type == genanki.Model.CLOZE:
         note = genanki.Note(model=model, fields=list(fields))
         return tuple(card.ord for card in note.cards)
-    pattern = (model.name, tuple(bool(f) for f in fields))
+    pattern = (model.name, tuple(map(bool, fields)))
     found = known.get(pattern)
     if found is None:
         note = genanki.Note(model=model, fields=list(fields))
