@@ -279,3 +279,20 @@ def test_a_card_with_an_image_follows_the_image_not_the_cache(vault: Path, tmp_p
     assert hashlib.sha1(b"\x89PNG second").hexdigest()[:12] in diagram(second)
     plain = _build(vault, tmp_path / "plain", cache=False)
     assert [r[:4] for r in second] == [r[:4] for r in plain]  # all but the mods
+
+
+def test_a_note_saved_again_while_it_is_read_is_not_cached(vault: Path, tmp_path: Path) -> None:
+    note = vault / "note0000.md"
+    saved: list[bool] = []
+
+    def render_and_save(card: Any) -> Any:
+        if card.note_path == "note0000.md" and not saved:  # the editor saves mid-build
+            note.write_text(note.read_text(encoding="utf-8") + "\nLate: saved.\n", "utf-8")
+            saved.append(True)
+        return render_card(card)
+
+    fresh = cache.load(tmp_path / "out")
+    extract_paths([vault], cache=fresh, render=render_and_save, jobs=1)
+    assert saved and fresh.misses == NOTES
+    assert len(fresh.current) == NOTES - 1
+    assert all(e.cards[0].note_path != "note0000.md" for e in fresh.current.values())

@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import pickle
 import re
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -84,11 +85,12 @@ _FINGERPRINT: list[str] = []
 
 
 def code_fingerprint() -> str:
-    """A hash of notedeck's version and its own source files: new code, new cache."""
+    """A hash of notedeck's version, Python's and notedeck's own source files: new code, new
+    cache."""
     if not _FINGERPRINT:
         from . import __version__
 
-        digest = hashlib.sha256(__version__.encode())
+        digest = hashlib.sha256(f"{__version__} {sys.version_info[:2]}".encode())
         package = Path(__file__).resolve().parent
         for path in sorted(package.rglob("*.py")):
             digest.update(path.relative_to(package).as_posix().encode() + b"\0")
@@ -204,9 +206,12 @@ def file_results(
     for index, result in zip(todo, extracted, strict=True):
         found[index] = result
         if cache is not None and index in keys:
-            key = keys[index]
-            cache.current[key] = result
             cache.misses += 1
+            # A note saved again while it was being read: what was read may be either version.
+            note_file, config = work[index]
+            raw = read_bytes(note_file.path)
+            if raw is not None and entry_key(raw, note_file, config) == keys[index]:
+                cache.current[keys[index]] = result
     return [result for result in found if result is not None]
 
 
