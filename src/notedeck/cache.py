@@ -21,7 +21,6 @@ import os
 import pickle
 import re
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -114,9 +113,7 @@ def load(out: Path) -> Cache:
     try:
         with (folder / CACHE_FILE).open("rb") as stream:
             saved = pickle.load(stream)
-    except FileNotFoundError:
-        return Cache(folder)
-    except Exception:  # any damage to the file: start again
+    except Exception:  # missing, or any damage to the file: start again
         return Cache(folder)
     if not isinstance(saved, dict) or saved.get("fingerprint") != code_fingerprint():
         return Cache(folder)
@@ -128,17 +125,12 @@ def save(cache: Cache) -> None:
     """Write this build's entries (temp file, then rename); a failure only costs time later."""
     if cache.folder is None or not cache.changed:
         return
+    from .identity import write_atomic  # identity imports extract, which imports this module
+
     payload = {"fingerprint": code_fingerprint(), "entries": cache.current}
     try:
         cache.folder.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=f".{CACHE_FILE}.", dir=cache.folder)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                pickle.dump(payload, stream, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, cache.folder / CACHE_FILE)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_atomic(cache.folder / CACHE_FILE, pickle.dumps(payload, pickle.HIGHEST_PROTOCOL))
     except OSError:
         pass
 
