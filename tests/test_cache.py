@@ -7,6 +7,9 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import os
+import pty
+import select
 import sqlite3
 import sys
 import zipfile
@@ -19,6 +22,7 @@ import pytest
 
 from notedeck import cache
 from notedeck.build import BuildOptions, build
+from notedeck.cli import progress_bar
 from notedeck.errors import NotedeckError
 from notedeck.extract import extract_paths
 from notedeck.identity import Planned
@@ -296,3 +300,27 @@ def test_a_note_saved_again_while_it_is_read_is_not_cached(vault: Path, tmp_path
     assert saved and fresh.misses == NOTES
     assert len(fresh.current) == NOTES - 1
     assert all(e.cards[0].note_path != "note0000.md" for e in fresh.current.values())
+
+
+def test_the_progress_bar_draws_on_a_terminal_only_after_a_moment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    master, child = pty.openpty()
+    with os.fdopen(child, "w", encoding="utf-8") as terminal:
+        monkeypatch.setattr(sys, "stderr", terminal)
+        assert sys.stderr.isatty()
+        with progress_bar(enabled=True, moment=3600) as progress:  # a quick build
+            assert progress is not None
+            for done in range(1, 11):
+                progress(done, 10)
+        terminal.flush()
+        assert not select.select([master], [], [], 0.2)[0]  # nothing drawn
+        with progress_bar(enabled=True, moment=0) as progress:  # a slow one
+            assert progress is not None
+            for done in range(1, 11):
+                progress(done, 10)
+        terminal.flush()
+        drawn = os.read(master, 65536).decode()
+    os.close(master)
+    assert "Reading notes" in drawn
+    assert "100%" in drawn
