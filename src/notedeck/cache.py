@@ -214,11 +214,11 @@ def _extract_batch(
 
 
 def worker_count(jobs: int | None, notes: int) -> int:
-    """How many processes extract `notes` notes: `jobs` when given, else one per idle core
-    when there are enough notes to pay for starting them.
+    """How many processes extract `notes` notes: `jobs` when given, else one per core when
+    there are enough notes to pay for starting them.
 
-    A core another program keeps busy is no gain: workers sharing one core finish later
-    than one process doing it all, so the load average counts against the cores.
+    The load average is no guide: it still counts the build that ended a moment ago, so it
+    sent the next build to one process while the second core sat idle.
     """
     if jobs is not None:
         return max(1, jobs)
@@ -228,12 +228,7 @@ def worker_count(jobs: int | None, notes: int) -> int:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
-    try:
-        busy = os.getloadavg()[0]
-    except (AttributeError, OSError):  # not on this platform
-        busy = 0.0
-    idle = int(cores - busy + 0.5)
-    return max(1, min(idle, notes // BATCH_SIZE))
+    return max(1, min(cores, notes // BATCH_SIZE))
 
 
 def _executor(workers: int) -> Executor:
