@@ -93,7 +93,7 @@ def _note(folder: Path, name: str, content: bytes) -> Path:
             "n.md:3: front matter is not valid YAML: expected ',' or ']', but got ':'",
         ),
         (b"---\n- a\n- b\n---\n# A\n", "n.md:1: front matter is a list, not a mapping of keys"),
-        (b"---\njust text\n---\n# A\n", "n.md:1: front matter is a str, not a mapping of keys"),
+        (b"---\njust text\n---\n# A\n", "n.md:1: front matter is a string, not a mapping of keys"),
         (b"# A\n\xff\xfe\x00\x01\x89PNG\n", "n.md:1: binary file, not a Markdown note"),
     ],
     ids=["malformed-yaml", "list", "scalar", "undecodable"],

@@ -198,8 +198,8 @@ def test_front_matter_cannot_set_build_settings(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.stdout.splitlines()[:3] == [
         "note.md",
-        "   1  warning    'namespace' applies to the whole build: set it in notedeck.yaml",
-        "   1  warning    'reversed' must be true or false, not 'yes please'",
+        "   4  warning    'namespace' applies to the whole build: set it in notedeck.yaml",
+        "   5  warning    'reversed' must be true or false, not 'yes please'",
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import time
 from collections.abc import Iterator, Sequence
@@ -12,7 +13,7 @@ from typing import Any
 
 from . import cache as cache_module
 from . import identity
-from .errors import NotedeckError
+from .errors import Diagnostic, NotedeckError
 from .extract import Extraction, extract_paths
 from .package import models_hash, write_package
 from .render import MediaFile, RenderedCard, render_card, render_cards
@@ -106,8 +107,10 @@ def write(paths: Sequence[Path], extraction: Extraction, options: BuildOptions) 
         models_hash=models_hash(),
     )
     planned, new_state, diagnostics = plan.notes, plan.state, plan.diagnostics
+    if extraction.errors and state is not None:
+        planned = _keep_failed_notes(planned, new_state, state, extraction.errors)
     errors = [d for d in diagnostics if d.severity == "error"]
-    if errors:
+    if errors and not options.keep_going:
         raise NotedeckError.from_diagnostics(errors)
     name = package_name(paths, cfg.package)
     report = Report(
@@ -115,6 +118,7 @@ def write(paths: Sequence[Path], extraction: Extraction, options: BuildOptions) 
             [*extraction.diagnostics, *render_warnings, *state_warnings, *diagnostics]
         ),
         notes_read=len({c.location.path for c in extraction.cards}),
+        errors=sorted([*extraction.errors, *errors]),
     )
     if options.split:
         groups: dict[str, list[identity.Planned]] = {}
@@ -137,6 +141,31 @@ def write(paths: Sequence[Path], extraction: Extraction, options: BuildOptions) 
         raise NotedeckError(f"{out}: cannot write the package: {exc.strerror or exc}") from None
     report.planned = planned
     return report
+
+
+def _keep_failed_notes(
+    planned: list[identity.Planned],
+    new_state: identity.State,
+    state: identity.State,
+    errors: Sequence[Diagnostic],
+) -> list[identity.Planned]:
+    """With --keep-going, the cards of a note that could not be read stay as the last build
+    wrote them: an unreadable note is not a note whose cards were removed."""
+    failed = {d.location.path for d in errors}
+    kept: list[identity.Planned] = []
+    for item in planned:
+        previous = state.entries.get(item.guid)
+        if (
+            item.status == "removed"
+            and previous is not None
+            and previous.location.rsplit(":", 1)[0] in failed
+        ):
+            new_state.entries[item.guid] = previous
+            item = dataclasses.replace(
+                item, mod=previous.mod, tags=previous.tags, status="unchanged"
+            )
+        kept.append(item)
+    return kept
 
 
 MEDIA_DIR = ".notedeck-media"

@@ -123,11 +123,13 @@ def build_command(
         report = build(_paths(notes), options, {"namespace": namespace})
     if as_json:
         click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
-        return
-    _print_warnings(report.warnings, quiet)
-    if not quiet:
-        for line in report.text():
-            click.echo(line)
+    else:
+        _print_warnings(report.warnings, quiet)
+        if not quiet:
+            for line in report.text():
+                click.echo(line)
+    if report.errors:  # --keep-going wrote the other notes; the errors still fail the build
+        raise NotedeckError.from_diagnostics(report.errors)
 
 
 @cli.command("watch")

@@ -299,7 +299,9 @@ def _is_name(value: Any) -> bool:
 
 
 def _did_you_mean(word: Any, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.75)
+    if not isinstance(word, str):  # str() of a YAML alias bomb would never end
+        return ""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

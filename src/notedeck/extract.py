@@ -26,9 +26,13 @@ from .rules.heading import (
 )
 from .rules.lines import is_link_only
 from .rules.question import question_term
-from .sources import NoteFile, find_notes, read_source
+from .sources import CONTROL_CHARACTERS, NoteFile, find_notes, read_source
 from .terms import clean_term, is_term, normalise_term
 
+# The longest term or definition (Markdown characters) a card may have. Longer ones are left
+# out with a warning: no one studies a 5 MB answer, and sanitising deeply nested HTML costs
+# time that grows with the square of its size.
+MAX_CARD_CHARS = 65_536
 PRIORITY = {name: rank for rank, name in enumerate(config_module.RULE_NAMES)}
 _SKIP_MARK = re.compile(r"^\s*<!--\s*notedeck:\s*skip\s*-->\s*$", re.MULTILINE)
 
@@ -152,11 +156,22 @@ def extract_file(note_file: NoteFile, base: Config, result: Extraction) -> None:
         )
         return
     if settings:
-        result.diagnostics.extend(config_module.validate(settings, shown, {}, for_note=True))
+        result.diagnostics.extend(
+            config_module.validate(settings, shown, note.setting_lines, for_note=True)
+        )
     # Front matter overrides the config file; flags override both (DESIGN §3).
     cfg = config_module.with_flags(config_module.merge(base, settings), **result.flags)
     cards, decisions = extract_note(note, cfg)
-    result.cards.extend(cards)
+    for card in cards:
+        size = max(len(card.term), len(card.definition))
+        if size > MAX_CARD_CHARS:
+            message = (
+                f"card '{card.term[:40]}' is {size:,} characters long "
+                f"(a card holds at most {MAX_CARD_CHARS:,}); left out"
+            )
+            result.diagnostics.append(warning(card.location.path, card.location.line, message))
+        else:
+            result.cards.append(card)
     result.decisions.extend(decisions)
 
 
@@ -460,7 +475,9 @@ def _meta_text(value: Any) -> str:
 
 
 def _deck_part(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace('"', "'")).strip()[:100]
+    # Anki drops control characters from deck names (YAML escapes like "\x01" make them):
+    # drop them here too, so the deck written is the deck Anki shows.
+    return re.sub(r"\s+", " ", CONTROL_CHARACTERS.sub("", text.replace('"', "'"))).strip()[:100]
 
 
 def front_matter_tags(meta: dict[str, Any]) -> tuple[str, ...]:
@@ -484,7 +501,7 @@ def front_matter_tags(meta: dict[str, Any]) -> tuple[str, ...]:
 
 def tag_text(text: str) -> str:
     """Text as one Anki tag: spaces become `_` (Anki splits tags on spaces)."""
-    return re.sub(r"\s+", "_", text.strip().replace('"', ""))
+    return re.sub(r"\s+", "_", CONTROL_CHARACTERS.sub("", text.strip().replace('"', "")))
 
 
 def topic_tags(base: tuple[str, ...], topic: tuple[str, ...], cfg: Config) -> tuple[str, ...]:

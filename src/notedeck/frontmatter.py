@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Diagnostic, error
+from .errors import Diagnostic, error, warning
 from .sources import Source
 
 _OPEN = re.compile(r"\A(?:\ufeff)?---[ \t]*\n")
@@ -24,18 +24,8 @@ class Note:
     source: Source
     meta: dict[str, Any] = field(default_factory=dict)
     body: str = ""
-
-
-def _load_yaml(text: str) -> Any:
-    """yaml.safe_load, with libyaml's parser when PyYAML has it (ten times faster on a vault of
-    thousands of notes). On an error, PyYAML's own parser says what is wrong, so messages do
-    not depend on how PyYAML was built."""
-    if _FAST_LOADER is not None:
-        try:
-            return yaml.load(text, Loader=_FAST_LOADER)  # CSafeLoader: safe_load in C
-        except yaml.YAMLError:
-            pass
-    return yaml.safe_load(text)
+    # The file line of each key under `notedeck:`, so a warning about one names its line.
+    setting_lines: dict[str, int] = field(default_factory=dict)
 
 
 def split(source: Source) -> tuple[Note | None, list[Diagnostic]]:
@@ -51,18 +41,121 @@ def split(source: Source) -> tuple[Note | None, list[Diagnostic]]:
     yaml_text = text[opening.end() : closing.start()]
     shown = source.file.display
     try:
-        meta = _load_yaml(yaml_text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = (mark.line + 2) if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [error(shown, line, f"front matter is not valid YAML: {problem}")]
+        node, meta = _load(yaml_text)
+    except FrontMatterProblem as problem:
+        # Line 1 of the YAML text is line 2 of the file (after the opening `---`).
+        return None, [error(shown, problem.line + 1, f"front matter {problem.message}")]
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
-        kind = "a list" if isinstance(meta, list) else f"a {type(meta).__name__}"
+        kind = _KINDS.get(type(meta), "a single value")
         return None, [error(shown, 1, f"front matter is {kind}, not a mapping of keys")]
+    lines, diagnostics = _setting_lines(node, meta, shown)
     end = text.find("\n", closing.start())
     end = len(text) if end < 0 else end
     blanked = "\n" * text.count("\n", 0, end)
-    return Note(source, {str(k): v for k, v in meta.items()}, blanked + text[end:]), []
+    body = blanked + text[end:]
+    return Note(source, {str(k): v for k, v in meta.items()}, body, lines), diagnostics
+
+
+_KINDS = {list: "a list", str: "a string", int: "a number", float: "a number", bool: "true/false"}
+
+
+class FrontMatterProblem(Exception):
+    """What is wrong with a front matter block, at a line of its YAML text (1-based)."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def _load(yaml_text: str) -> tuple[yaml.Node | None, Any]:
+    """The values safe_load gives, with libyaml's parser when PyYAML has it (ten times faster
+    on a vault of thousands of notes), and the node tree when `notedeck:` settings need their
+    lines. On an error PyYAML's own parser says what is wrong, so messages do not depend on
+    how PyYAML was built."""
+    if _FAST_LOADER is not None:
+        try:
+            meta = yaml.load(yaml_text, Loader=_FAST_LOADER)  # CSafeLoader: safe_load in C
+        except Exception:  # the parser below finds the problem and names it
+            pass
+        else:
+            if isinstance(meta, dict) and "notedeck" in meta:
+                return yaml.compose(yaml_text, Loader=_FAST_LOADER), meta
+            return None, meta
+    loader = yaml.SafeLoader(yaml_text)
+    node: yaml.Node | None = None
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    except yaml.constructor.ConstructorError as exc:
+        tag = re.search(r"tag '([^']*)'", exc.problem or "")
+        if tag:
+            # safe_load builds plain values only: a tag asking for an object is refused.
+            name = tag.group(1).replace("tag:yaml.org,2002:", "!!")
+            message = f"uses the YAML tag '{name}'; only plain values are allowed"
+            raise FrontMatterProblem(_mark_line(exc), message) from None
+        raise FrontMatterProblem(_mark_line(exc), f"is not valid YAML: {exc.problem}") from None
+    except yaml.MarkedYAMLError as exc:
+        problem = exc.problem or exc.context
+        raise FrontMatterProblem(_mark_line(exc), f"is not valid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise FrontMatterProblem(1, f"is not valid YAML: {str(exc).splitlines()[0]}") from None
+    except RecursionError:
+        raise FrontMatterProblem(1, "is nested too deeply") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # PyYAML reads `2024-13-45` as a date and fails with a bare ValueError.
+        line = _unreadable_value_line(node)
+        raise FrontMatterProblem(line, f"has a value YAML cannot read: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+def _mark_line(exc: yaml.MarkedYAMLError) -> int:
+    mark = exc.problem_mark or exc.context_mark
+    return mark.line + 1 if mark is not None else 1
+
+
+def _unreadable_value_line(node: yaml.Node | None) -> int:
+    """The line of the first value that cannot be built on its own (walked without
+    recursion: the tree may be deep, and aliases make it a graph)."""
+    stack = [node] if node is not None else []
+    seen: set[int] = set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.ScalarNode):
+            try:
+                yaml.SafeLoader("").construct_object(current)
+            except (ValueError, TypeError, OverflowError, yaml.YAMLError):
+                return int(current.start_mark.line) + 1
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(reversed(current.value))
+        elif isinstance(current, yaml.MappingNode):
+            for key, value in reversed(current.value):
+                stack.extend((value, key))
+    return 1
+
+
+def _setting_lines(
+    node: yaml.Node | None, meta: dict[Any, Any], shown: str
+) -> tuple[dict[str, int], list[Diagnostic]]:
+    """Lines (in the file) of the keys under `notedeck:`, and a warning when `notedeck:` is
+    neither a mapping nor true/false."""
+    if not isinstance(node, yaml.MappingNode):
+        return {}, []
+    for key, value in node.value:
+        if key.value != "notedeck":
+            continue
+        line = key.start_mark.line + 2
+        own = meta.get("notedeck")
+        if isinstance(value, yaml.MappingNode):
+            return {str(k.value): k.start_mark.line + 2 for k, _ in value.value}, []
+        if own is None or isinstance(own, bool):
+            return {}, []
+        message = "'notedeck' must be a mapping of settings, or false; ignored"
+        return {}, [warning(shown, line, message)]
+    return {}, []

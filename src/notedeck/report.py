@@ -21,6 +21,8 @@ class Report:
     packages: list[Path] = field(default_factory=list)
     planned: list[Planned] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+    # Errors in notes left out of a --keep-going build (any other build stops on them).
+    errors: list[Diagnostic] = field(default_factory=list)
     notes_read: int = 0
 
     def by_status(self, status: str) -> list[Planned]:
@@ -98,6 +100,7 @@ class Report:
             },
             **{s: [entry(p) for p in self.by_status(s)] for s in STATUSES},
             "warnings": [str(w) for w in self.warnings],
+            "errors": [str(e) for e in self.errors],
         }
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import codecs
+import errno
 import functools
 import os
+import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -50,10 +53,14 @@ def find_notes(paths: Iterable[Path]) -> tuple[list[NoteFile], list[Diagnostic]]
     for given in paths:
         if given.is_dir():
             found.extend(_walk(given, diagnostics))
-        elif given.is_file():
+        elif given.is_file() and given.name.lower().endswith(NOTE_SUFFIXES):
             found.append(NoteFile(given, given.parent))
         elif given.is_symlink():
-            raise UsageProblem(f"{given}: broken symbolic link")
+            raise UsageProblem(f"{given}: {_link_problem(given, '') or 'symbolic link'}")
+        elif given.is_file():
+            raise UsageProblem(f"{given}: a file, not a notes folder or a Markdown note")
+        elif os.path.lexists(given):
+            raise UsageProblem(f"{given}: not a folder or a regular file")
         else:
             raise UsageProblem(f"{given}: no such notes folder or file")
     unique: dict[str, NoteFile] = {}
@@ -64,7 +71,13 @@ def find_notes(paths: Iterable[Path]) -> tuple[list[NoteFile], list[Diagnostic]]
 
 def _walk(root: Path, diagnostics: list[Diagnostic]) -> Iterator[NoteFile]:
     real_root = os.path.realpath(root)
-    for folder, dirs, files in os.walk(root, followlinks=False):
+
+    def unreadable(exc: OSError) -> None:
+        reason = exc.strerror or type(exc).__name__
+        diagnostics.append(warning(str(exc.filename), 0, f"cannot read the folder: {reason}"))
+
+    # Folder links are never followed: a link to a parent folder would walk forever.
+    for folder, dirs, files in os.walk(root, followlinks=False, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if d not in IGNORED_DIRS and not d.startswith("."))
         for name in list(dirs):
             child = Path(folder, name)
@@ -76,14 +89,32 @@ def _walk(root: Path, diagnostics: list[Diagnostic]) -> Iterator[NoteFile]:
                 continue
             path = Path(folder, name)
             if path.is_symlink():
-                target = os.path.realpath(path)
-                if not target.startswith(real_root + os.sep) or not os.path.isfile(target):
-                    diagnostics.append(
-                        warning(str(path), 0, "symbolic link out of the notes folder not followed")
-                    )
+                problem = _link_problem(path, real_root)
+                if problem:
+                    diagnostics.append(warning(str(path), 0, f"{problem} not followed"))
                     continue
             yield NoteFile(path, root)
 
+
+def _link_problem(path: Path, real_root: str) -> str:
+    """What is wrong with following a file link: a loop, no target, a target outside the
+    notes folder (`real_root`; "" allows any), a target that is no file; "" when it is fine."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return "symbolic link loop" if exc.errno == errno.ELOOP else "broken symbolic link"
+    target = os.path.realpath(path)
+    if real_root and not target.startswith(real_root + os.sep):
+        return "symbolic link out of the notes folder"
+    if not os.path.isfile(target):
+        return "symbolic link to something other than a file"
+    return ""
+
+
+# Control characters other than tab, line feed and form feed: a NUL or U+001F (Anki's field
+# separator) would break the package, an ESC would drive the terminal that prints a message.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+_NOT_CONTROL = bytes(b for b in range(256) if b >= 32 or b in (9, 10, 12, 13, 27))
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -98,6 +129,9 @@ def read_source(note: NoteFile) -> tuple[Source | None, list[Diagnostic]]:
     """Read and decode one note; an unreadable or binary file gives an error, not a Source."""
     shown = note.display
     try:
+        # A FIFO or device named x.md would block the read forever or never end.
+        if not stat.S_ISREG(os.stat(note.path).st_mode):
+            return None, [error(shown, 1, "cannot read the file: not a regular file")]
         raw = note.path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
@@ -109,10 +143,13 @@ def read_source(note: NoteFile) -> tuple[Source | None, list[Diagnostic]]:
     if encoding in ("cp932",):
         diagnostics.append(warning(shown, 1, "read as Shift_JIS (cp932); save it as UTF-8"))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        diagnostics.append(warning(shown, line, "NUL bytes replaced"))
-        text = text.replace("\x00", "\ufffd")
+    control = CONTROL_CHARACTERS.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        first = ord(control.group())
+        message = f"control characters replaced with U+FFFD (first: U+{first:04X})"
+        diagnostics.append(warning(shown, line, message))
+        text = CONTROL_CHARACTERS.sub("\ufffd", text)
     return Source(note, text, encoding), diagnostics
 
 
@@ -125,10 +162,14 @@ def decode(raw: bytes) -> tuple[str | None, str, tuple[int, str]]:
             except UnicodeDecodeError:
                 return None, encoding, (1, f"not valid {encoding} despite its byte order mark")
     try:
-        return raw.decode("utf-8"), "utf-8", (0, "")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         bad = exc
-    if _looks_binary(raw):
+    else:
+        if _looks_binary(raw, decoded=True):
+            return None, "", (1, "binary file, not a Markdown note")
+        return text, "utf-8", (0, "")
+    if _looks_binary(raw, decoded=False):
         return None, "", (1, "binary file, not a Markdown note")
     try:
         return raw.decode("cp932"), "cp932", (0, "")
@@ -139,9 +180,11 @@ def decode(raw: bytes) -> tuple[str | None, str, tuple[int, str]]:
     return None, "", (line, f"cannot decode as UTF-8 (byte 0x{byte:02x}); save it as UTF-8")
 
 
-def _looks_binary(raw: bytes) -> bool:
+def _looks_binary(raw: bytes, *, decoded: bool) -> bool:
+    """Whether bytes are a binary file: many control bytes, or (when they are not even valid
+    UTF-8) any NUL byte near the start."""
     head = raw[:8192]
-    if b"\x00" in head:
+    if not decoded and b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
-    return controls > len(head) // 20
+    controls = len(head.translate(None, _NOT_CONTROL))
+    return controls * 10 > len(head)

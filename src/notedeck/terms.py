@@ -6,12 +6,14 @@ import functools
 import re
 import unicodedata
 
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_WIKILINK = re.compile(r"\[\[([^\]|]*)(?:\|([^\]]*))?\]\]")
+# No pattern may scan past the next opening mark: a long line full of unclosed `[`, `*` or
+# backticks would otherwise cost quadratic time (a 5 MB line must not hang the build).
+_IMAGE = re.compile(r"!\[([^\[\]]*)\]\([^()]*\)")
+_LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")
+_WIKILINK = re.compile(r"\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]")
 _EMPHASIS = re.compile(r"(\*\*|__|~~|==)(.+?)\1")
-_SINGLE = re.compile(r"(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])")
-_CODE = re.compile(r"(`+)(.+?)\1")
+_SINGLE = re.compile(r"(?<![\w*])([*_])(?!\s)((?:(?!\1).)+?)(?<!\s)\1(?![\w*])")
+_CODE = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 _HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>\n]*)?/?>")
 _OPTION = re.compile(r"^--?[A-Za-z][\w-]*(?:[ =][^\s]+)*")
 _TRAILING_ASIDE = re.compile(r"\s*[(（][^()（）]*[)）]$")

@@ -112,7 +112,8 @@ LABELS = frozenset(
 REMARK_OPENERS = ("例えば", "たとえば", "例:", "例：", "e.g.", "For example", "for example", "※")
 
 _NUMBERED = re.compile(r"(?:\s*[0-9０-９]+|\s+(?:[ivx]+|[a-z]))$")
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+# Runs of backticks match whole (no backtracking into a run): cubic time on a line of `````.
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 _LINK_ONLY = re.compile(
     r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:<?https?://\S+>?|\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\([^)]*\)"
     r"|\[\[[^\]]*\]\]|!\[\[[^\]]*\]\]"
