@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 from mdit_py_plugins.deflist import deflist_plugin
 
@@ -61,9 +62,34 @@ class Section:
         return found
 
 
+# markdown-it nests block rules by recursion and stops at `maxNesting` levels (a list and its
+# item are two). CommonMark's 20 is an outline ten lists deep; 64 stays far from Python's
+# recursion limit.
+MAX_NESTING = 64
+
+
+def limit_nesting(md: MarkdownIt) -> MarkdownIt:
+    """`md` with room for deep outlines, and past its nesting limit dropping only the block
+    that is too deep: markdown-it itself drops every line to the end of the note there."""
+    md.options["maxNesting"] = MAX_NESTING
+    tokenize = md.block.tokenize
+
+    def tokenize_within_limit(state: StateBlock, start: int, end: int) -> None:
+        if state.level < MAX_NESTING:
+            tokenize(state, start, end)
+            return
+        line = start
+        while line < end and (state.isEmpty(line) or state.sCount[line] >= state.blkIndent):
+            line += 1
+        state.line = line
+
+    setattr(md.block, "tokenize", tokenize_within_limit)  # noqa: B010 - a method, per instance
+    return md
+
+
 @functools.cache
 def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    md = limit_nesting(MarkdownIt("commonmark", {"html": True})).enable(["table", "strikethrough"])
     md.use(deflist_plugin)
     # Blocks only: inline tokens keep their raw content, which is all the rules read.
     md.disable(["inline", "text_join"], ignoreInvalid=True)

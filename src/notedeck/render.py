@@ -36,6 +36,7 @@ from pygments.util import ClassNotFound
 from .errors import Diagnostic, warning
 from .extract import Card
 from .package import model_name
+from .parse import limit_nesting
 from .rules.lines import mask_code
 
 # Tags and attributes a card may hold; everything else (scripts, handlers, frames) is dropped.
@@ -332,9 +333,9 @@ def _media_name(path: Path, mtime_ns: int, size: int) -> str:
 
 @functools.cache
 def _markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True, "breaks": True, "highlight": _code_block}).enable(
-        ["table", "strikethrough"]
-    )
+    md = limit_nesting(
+        MarkdownIt("commonmark", {"html": True, "breaks": True, "highlight": _code_block})
+    ).enable(["table", "strikethrough"])
     md.use(deflist_plugin).use(footnote_plugin).use(dollarmath_plugin, double_inline=True)
     md.inline.ruler.before("link", "wikilink", _wikilink)
     md.inline.ruler.before("link", "highlight", _highlight)

@@ -1,0 +1,162 @@
+"""Helpers of the hostile-input tests: a notes folder with a bad case in it, a build of it
+through the CLI, and the checks every case makes (DESIGN §7): the exact message lines, no
+traceback, every note file byte-identical, and `build/` holding the complete new package or,
+byte for byte, the previous one."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from click.testing import Result
+
+from tests.conftest import FIXTURES, run_cli
+
+HOSTILE = FIXTURES / "hostile"
+GOOD = (HOSTILE / "good.md").read_bytes()
+GOOD_TERM = "Listener"
+STATE = ".notedeck-state.json"
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every entry below `folder` (links not followed): files by content, links by target,
+    folders and other entries by kind."""
+    found: dict[str, bytes] = {}
+    if not folder.exists():
+        return found
+    for current, dirs, files in os.walk(folder):
+        for name in [*dirs, *files]:
+            path = Path(current, name)
+            key = str(path.relative_to(folder))
+            if path.is_symlink():
+                found[key] = b"link -> " + os.readlink(path).encode()
+            elif path.is_file():
+                found[key] = path.read_bytes()
+            else:
+                found[key] = b"<not a regular file>" if not path.is_dir() else b"<folder>"
+    return found
+
+
+def package_notes(apkg: Path) -> list[dict[str, object]]:
+    """The notes of a package as Anki would read them: fields, tags, deck names."""
+    with zipfile.ZipFile(apkg) as archive:
+        names = set(archive.namelist())
+        assert "collection.anki2" in names, names
+        database = apkg.parent / f".{apkg.name}.read.anki2"
+        database.write_bytes(archive.read("collection.anki2"))
+        media = json.loads(archive.read("media"))
+    try:
+        connection = sqlite3.connect(database)
+        decks = json.loads(connection.execute("select decks from col").fetchone()[0])
+        deck_names = {int(k): v["name"] for k, v in decks.items()}
+        card_decks = dict(connection.execute("select nid, did from cards").fetchall())
+        rows = connection.execute("select id, guid, flds, tags from notes").fetchall()
+        connection.close()
+    finally:
+        database.unlink()
+    return [
+        {
+            "guid": guid,
+            "fields": flds.split("\x1f"),
+            "tags": tags.split(),
+            "deck": deck_names[card_decks[note_id]],
+            "media": media,
+        }
+        for note_id, guid, flds, tags in rows
+    ]
+
+
+def terms(notes: list[dict[str, object]]) -> list[str]:
+    """The first field of each note, sorted."""
+    return sorted(str(n["fields"][0]) for n in notes)  # type: ignore[index]
+
+
+@dataclass
+class Outcome:
+    """A build of a notes folder that holds a hostile case."""
+
+    result: Result
+    stderr: list[str]  # the lines the user sees on stderr
+    before: dict[str, bytes]  # build/ before the build under test
+    after: dict[str, bytes]
+    folder: Path
+
+    @property
+    def package(self) -> Path:
+        """The package a build of `notes/` writes."""
+        return self.folder / "build" / "notes.apkg"
+
+    @property
+    def notes(self) -> list[dict[str, object]]:
+        """The notes of that package."""
+        return package_notes(self.package)
+
+
+def build_case(
+    tmp_path: Path,
+    case: dict[str, bytes] | Callable[[Path], None],
+    *args: str,
+    previous: bool = True,
+) -> Outcome:
+    """Build `notes/` (good.md and the case) into `build/` through the CLI, after a first
+    build of good.md alone (unless `previous` is False), and check what every case must
+    hold: no traceback, no note file changed, `build/` the previous build or a complete
+    new one."""
+    notes = tmp_path / "notes"
+    notes.mkdir(exist_ok=True)
+    (notes / "good.md").write_bytes(GOOD)
+    if previous:
+        first = run_cli("build", "notes", "-o", "build", cwd=tmp_path)
+        assert first.exit_code == 0, first.output
+    before = snapshot(tmp_path / "build")
+    if callable(case):
+        case(notes)
+    else:
+        for name, content in case.items():
+            path = notes / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+    notes_before = snapshot(notes)
+    result = run_cli("build", "notes", "-o", "build", *args, cwd=tmp_path)
+    after = snapshot(tmp_path / "build")
+    assert_no_traceback(result.output)
+    assert snapshot(notes) == notes_before, "a note file changed"
+    assert_previous_or_complete(tmp_path / "build", before, after)
+    return Outcome(result, result.stderr.splitlines(), before, after, tmp_path)
+
+
+def assert_no_traceback(output: str) -> None:
+    """No Python traceback leaked into what the user sees."""
+    assert "Traceback" not in output, output
+    assert 'File "' not in output, output
+
+
+# What a finished build leaves in its output folder; anything else is a stray temporary file.
+def _expected_output(name: str) -> bool:
+    top = name.split(os.sep)[0]
+    return name.endswith(".apkg") or name == STATE or top in (".notedeck-media", ".notedeck-cache")
+
+
+def assert_previous_or_complete(
+    build: Path, before: dict[str, bytes], after: dict[str, bytes]
+) -> None:
+    """`build/` is byte-identical to before (a failed build), or holds complete packages
+    whose every note the state file knows, and no temporary file (a finished build)."""
+    if after == before:
+        return
+    stray = [name for name in after if not _expected_output(name)]
+    assert not stray, stray
+    packages = sorted(build.glob("*.apkg"))
+    assert packages, after
+    state = json.loads((build / STATE).read_text(encoding="utf-8"))
+    for package in packages:
+        notes = package_notes(package)
+        assert notes, package
+        assert {n["guid"] for n in notes} <= set(state["notes"])
+        for note in notes:
+            assert len(note["fields"]) == 4, note  # type: ignore[arg-type]
