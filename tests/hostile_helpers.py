@@ -5,8 +5,10 @@ byte for byte, the previous one."""
 
 from __future__ import annotations
 
+import html.parser
 import json
 import os
+import re
 import sqlite3
 import zipfile
 from collections.abc import Callable
@@ -160,3 +162,41 @@ def assert_previous_or_complete(
         assert {n["guid"] for n in notes} <= set(state["notes"])
         for note in notes:
             assert len(note["fields"]) == 4, note  # type: ignore[arg-type]
+
+
+class _Markup(html.parser.HTMLParser):
+    """Collects the tags and attributes of a field's HTML."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attributes: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attributes.extend((name, value or "") for name, value in attrs)
+
+
+UNSAFE_TAGS = {"script", "iframe", "object", "embed", "style", "svg", "math", "form", "base"}
+
+
+def unsafe_parts(field: str) -> list[str]:
+    """What in a field could run code: unsafe tags, event handlers, script URLs, styles."""
+    markup = _Markup()
+    markup.feed(field)
+    found = [f"<{t}>" for t in markup.tags if t in UNSAFE_TAGS]
+    for name, value in markup.attributes:
+        scheme = "".join(value.split()).lower().split(":")[0] if ":" in value else ""
+        if name.startswith("on"):
+            found.append(name)
+        elif name == "style" and not re.fullmatch(r"\s*(text-align:\s*[a-z]+;?\s*)?", value):
+            found.append(f"style={value}")  # table alignment is the only style allowed
+        elif name in ("href", "src", "action", "formaction") and scheme in (
+            "javascript",
+            "vbscript",
+            "data",
+        ):
+            found.append(f"{name}={value}")
+    if "<script" in field.lower():
+        found.append("<script")
+    return found

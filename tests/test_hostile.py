@@ -6,7 +6,6 @@ the complete new package or, byte for byte, the previous one (see hostile_helper
 from __future__ import annotations
 
 import codecs
-import html.parser
 import json
 import struct
 import zlib
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.hostile_helpers import GOOD_TERM, HOSTILE, build_case, terms
+from tests.hostile_helpers import GOOD_TERM, HOSTILE, build_case, terms, unsafe_parts
 
 
 def fixture(name: str) -> dict[str, bytes]:
@@ -123,6 +122,16 @@ def test_front_matter_deeper_than_python_recursion(tmp_path: Path) -> None:
     assert outcome.result.exit_code == 1
     assert outcome.stderr == ["notes/deep.md:2: front matter is nested too deeply"]
     assert outcome.after == outcome.before
+
+
+def test_front_matter_with_a_character_yaml_refuses(tmp_path: Path) -> None:
+    note = b"---\ntitle: Page\nbreak: a\x0cb\n---\n\n## Deep\n\nNested.\n"
+    outcome = build_case(tmp_path, {"feed.md": note})
+    assert outcome.result.exit_code == 1
+    assert outcome.stderr == [
+        "notes/feed.md:3: front matter is not valid YAML: unacceptable character #x000c: "
+        "special characters are not allowed"
+    ]
 
 
 # Encodings: the bytes are made here, not committed (an editor would "fix" them).
@@ -321,42 +330,6 @@ def test_deep_nesting(tmp_path: Path, depth: int) -> None:
 
 
 # Safety: nothing that runs code reaches a field.
-class _Markup(html.parser.HTMLParser):
-    """Collects the tags and attributes of a field's HTML."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-        self.attributes: list[tuple[str, str]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        self.attributes.extend((name, value or "") for name, value in attrs)
-
-
-UNSAFE_TAGS = {"script", "iframe", "object", "embed", "style", "svg", "math", "form", "base"}
-
-
-def unsafe_parts(field: str) -> list[str]:
-    """What in a field could run code: unsafe tags, event handlers, script URLs, styles."""
-    markup = _Markup()
-    markup.feed(field)
-    found = [f"<{t}>" for t in markup.tags if t in UNSAFE_TAGS]
-    for name, value in markup.attributes:
-        scheme = "".join(value.split()).lower().split(":")[0] if ":" in value else ""
-        if name.startswith("on") or name == "style":
-            found.append(name)
-        elif name in ("href", "src", "action", "formaction") and scheme in (
-            "javascript",
-            "vbscript",
-            "data",
-        ):
-            found.append(f"{name}={value}")
-    if "<script" in field.lower():
-        found.append("<script")
-    return found
-
-
 def test_unsafe_markup_never_reaches_a_field(tmp_path: Path) -> None:
     outcome = build_case(tmp_path, fixture("unsafe.md"))
     assert outcome.result.exit_code == 0
@@ -408,3 +381,40 @@ def test_names_with_colons_quotes_and_300_characters(tmp_path: Path) -> None:
     }
     long_card = next(n for n in outcome.notes if n["fields"][0] == "L" * 300)  # type: ignore[index]
     assert sorted(long_card["tags"]) == ["a::b", "spaced_tag", "with_quotes"]  # type: ignore[arg-type]
+
+
+def test_a_package_from_the_hostile_folder_imports_into_anki(tmp_path: Path) -> None:
+    """Every hostile case at once, built with --keep-going, imports into a real Anki
+    collection; no field Anki stores holds a script, an event handler or a script URL."""
+    anki_helpers = pytest.importorskip("tests.anki_helpers")
+    case = {path.name: path.read_bytes() for path in HOSTILE.glob("*.md")}
+    case.update({f"{name}.md": content for name, content, *_ in ENCODINGS})
+    case["deep.md"] = ("- " * 300 + "x\n\n## After deep\n\nThe card after.\n").encode()
+    outcome = build_case(tmp_path, case, "--keep-going")
+    assert outcome.result.exit_code == 1
+    errors = [line for line in outcome.stderr if ": warning: " not in line]
+    assert [line.split(":")[0] for line in errors] == [
+        "notes/png.md",
+        "notes/undecodable.md",
+        "notes/yaml-bad-date.md",
+        "notes/yaml-list.md",
+        "notes/yaml-malformed.md",
+        "notes/yaml-object-tag.md",
+        "notes/yaml-scalar.md",
+        "notes/zeros.md",
+    ]
+    written = outcome.notes
+    with anki_helpers.collection(tmp_path) as col:
+        log = anki_helpers.import_package(col, outcome.package)
+        assert (log.new, log.updated, log.duplicate, log.conflicting) == (len(written), 0, 0, 0)
+        stored = anki_helpers.notes(col)
+    assert len(stored) == len(written) > 25
+    assert {n["guid"] for n in stored} == {n["guid"] for n in written}
+    for note in stored:
+        for field in note["fields"].values():
+            assert unsafe_parts(field) == [], field
+    assert {"Script", "Handler", "Link", "Frame", "Style", "Data", "After deep"} <= {
+        n["fields"]["Term"] for n in stored
+    }
+    # The decks Anki shows are the decks the package names (none renamed on the way in).
+    assert {d for n in stored for d in n["decks"]} == {str(n["deck"]) for n in written}

@@ -164,6 +164,8 @@ def extract_file(note_file: NoteFile, base: Config, result: Extraction) -> None:
     cards, decisions = extract_note(note, cfg)
     for card in cards:
         size = max(len(card.term), len(card.definition))
+        if not card.term.strip() or not card.definition.strip():
+            continue  # only whitespace (a form feed is one) on one side: no card
         if size > MAX_CARD_CHARS:
             message = (
                 f"card '{card.term[:40]}' is {size:,} characters long "

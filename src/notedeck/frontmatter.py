@@ -84,9 +84,10 @@ def _load(yaml_text: str) -> tuple[yaml.Node | None, Any]:
             if isinstance(meta, dict) and "notedeck" in meta:
                 return yaml.compose(yaml_text, Loader=_FAST_LOADER), meta
             return None, meta
-    loader = yaml.SafeLoader(yaml_text)
     node: yaml.Node | None = None
+    loader: yaml.SafeLoader | None = None
     try:
+        loader = yaml.SafeLoader(yaml_text)  # already reads: a form feed can fail here
         node = loader.get_single_node()
         return node, (loader.construct_document(node) if node is not None else None)
     except yaml.constructor.ConstructorError as exc:
@@ -97,6 +98,9 @@ def _load(yaml_text: str) -> tuple[yaml.Node | None, Any]:
             message = f"uses the YAML tag '{name}'; only plain values are allowed"
             raise FrontMatterProblem(_mark_line(exc), message) from None
         raise FrontMatterProblem(_mark_line(exc), f"is not valid YAML: {exc.problem}") from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. U+000C
+        line = yaml_text.count("\n", 0, exc.position) + 1
+        raise FrontMatterProblem(line, f"is not valid YAML: {str(exc).splitlines()[0]}") from None
     except yaml.MarkedYAMLError as exc:
         problem = exc.problem or exc.context
         raise FrontMatterProblem(_mark_line(exc), f"is not valid YAML: {problem}") from None
@@ -109,7 +113,8 @@ def _load(yaml_text: str) -> tuple[yaml.Node | None, Any]:
         line = _unreadable_value_line(node)
         raise FrontMatterProblem(line, f"has a value YAML cannot read: {exc}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _mark_line(exc: yaml.MarkedYAMLError) -> int:
