@@ -9,17 +9,19 @@ from __future__ import annotations
 import errno
 import json
 import os
+import pickle
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import genanki
 import pytest
 
+from notedeck.cache import CACHE_DIR, CACHE_FILE
 from tests.conftest import REPO, run_cli
 from tests.hostile_helpers import (
     GOOD,
@@ -232,13 +234,14 @@ def test_full_disk_keeps_the_previous_package(tmp_path: Path, small_disk: Path) 
 
 
 def _fail_packaging(monkeypatch: pytest.MonkeyPatch, failure: BaseException) -> Path:
-    """Make genanki's database write raise `failure` in the real write path, with the
-    system temporary folder redirected to an empty folder to catch leftovers there."""
+    """Make the package's zip write raise `failure` (where a full disk or Ctrl-C strikes) in
+    the real write path, with the system temporary folder redirected to an empty folder to
+    catch leftovers there."""
 
-    def write_to_db(*args: object, **kwargs: object) -> None:
+    def write(*args: object, **kwargs: object) -> None:
         raise failure
 
-    monkeypatch.setattr(genanki.Package, "write_to_db", write_to_db)
+    monkeypatch.setattr(zipfile.ZipFile, "write", write)
     scratch = Path(tempfile.mkdtemp(prefix="notedeck-tmp-"))
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     return scratch
@@ -292,7 +295,8 @@ def test_a_build_leaves_no_temporary_file(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     outcome = build_case(tmp_path, {"other.md": OTHER}, previous=False)
     assert outcome.result.exit_code == 0
-    assert sorted(outcome.after) == [STATE, "notes.apkg"]
+    cache = [CACHE_DIR, f"{CACHE_DIR}/{CACHE_FILE}"]
+    assert sorted(outcome.after) == sorted([*cache, STATE, "notes.apkg"])
     assert list(scratch.iterdir()) == []
     scratch.rmdir()
 
@@ -413,3 +417,29 @@ def test_readme_troubleshooting_lists_every_message() -> None:
         "is outside the notes folder; not included",
     ):
         assert message in section, message
+
+
+class _Planted:
+    """A pickle payload that makes a folder when unpickled: what a planted cache could run."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.mkdir, (str(self.target),))
+
+
+def test_a_planted_cache_file_runs_no_code(tmp_path: Path) -> None:
+    """The parse cache is a pickle in build/; one that came with a cloned folder names
+    `os.mkdir` here (it could name anything). The build ignores it and starts afresh."""
+    pwned = tmp_path / "pwned"
+
+    def plant(notes: Path) -> None:
+        payload = {"fingerprint": "x", "entries": _Planted(pwned)}
+        (tmp_path / "build" / CACHE_DIR / CACHE_FILE).write_bytes(pickle.dumps(payload))
+
+    outcome = build_case(tmp_path, plant)
+    assert outcome.result.exit_code == 0
+    assert outcome.stderr == []
+    assert not pwned.exists()
+    assert terms(outcome.notes) == [GOOD_TERM]

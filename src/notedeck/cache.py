@@ -15,6 +15,7 @@ The cache is a pickle: it is trusted as much as the output folder it lives in.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import multiprocessing
 import os
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import Diagnostic
+from .sources import read_note_bytes
 
 if TYPE_CHECKING:
     from .config import Config
@@ -106,13 +108,28 @@ def entry_key(raw: bytes, note_file: NoteFile, config: Config) -> str:
     return digest.hexdigest()
 
 
+class _OwnClassesUnpickler(pickle.Unpickler):
+    """Unpickles notedeck's own data classes and paths, nothing else: a pickle may name any
+    callable, and a cache file that came with a cloned or shared build/ folder must not run
+    code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "pathlib" and name in ("PosixPath", "PurePosixPath", "WindowsPath"):
+            return super().find_class(module, name)
+        if module.startswith("notedeck."):
+            found = super().find_class(module, name)
+            if isinstance(found, type) and dataclasses.is_dataclass(found):
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+
+
 def load(out: Path) -> Cache:
     """The cache in `out`; an empty one when there is none, it is unreadable or it was written
     by other code (the cache only saves time, so a broken one is ignored, never reported)."""
     folder = out / CACHE_DIR
     try:
         with (folder / CACHE_FILE).open("rb") as stream:
-            saved = pickle.load(stream)
+            saved = _OwnClassesUnpickler(stream).load()
     except Exception:  # missing, or any damage to the file: start again
         return Cache(folder)
     if not isinstance(saved, dict) or saved.get("fingerprint") != code_fingerprint():
@@ -138,7 +155,7 @@ def save(cache: Cache) -> None:
 def read_bytes(path: Path) -> bytes | None:
     """A note's bytes for its cache key; None when unreadable (extraction reports why)."""
     try:
-        return path.read_bytes()
+        return read_note_bytes(path)
     except OSError:
         return None
 

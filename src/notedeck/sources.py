@@ -125,14 +125,19 @@ _BOMS = (
 )
 
 
+def read_note_bytes(path: Path) -> bytes:
+    """A note file's bytes; OSError for anything but a regular file (reading a FIFO or a
+    device named x.md would wait forever or never end)."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    return path.read_bytes()
+
+
 def read_source(note: NoteFile) -> tuple[Source | None, list[Diagnostic]]:
     """Read and decode one note; an unreadable or binary file gives an error, not a Source."""
     shown = note.display
     try:
-        # A FIFO or device named x.md would block the read forever or never end.
-        if not stat.S_ISREG(os.stat(note.path).st_mode):
-            return None, [error(shown, 1, "cannot read the file: not a regular file")]
-        raw = note.path.read_bytes()
+        raw = read_note_bytes(note.path)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return None, [error(shown, 1, f"cannot read the file: {reason}")]
