@@ -231,6 +231,7 @@ REPORT_KEYS = [
     "moved",
     "removed",
     "warnings",
+    "errors",
 ]
 
 
