@@ -133,6 +133,23 @@ def test_unreadable_note(tmp_path: Path) -> None:
     assert snapshot(tmp_path / "build") == before
 
 
+@pytest.mark.usefixtures("permissions_hold")
+def test_unreadable_folder_is_warned_about(tmp_path: Path) -> None:
+    notes, _ = _first_build(tmp_path)
+    locked = notes / "locked"
+    locked.mkdir()
+    (locked / "inside.md").write_bytes(OTHER)
+    locked.chmod(0)
+    try:
+        done = notedeck("build", "notes", "-o", "build", cwd=tmp_path, drop_root=True)
+    finally:
+        locked.chmod(0o755)
+    assert done.returncode == 0
+    assert done.stderr == "notes/locked: warning: cannot read the folder: Permission denied\n"
+    assert_no_traceback(done.stdout + done.stderr)
+    assert terms(package_notes(tmp_path / "build" / "notes.apkg")) == [GOOD_TERM]
+
+
 def test_fifo_and_folder_named_like_notes(tmp_path: Path) -> None:
     """A FIFO named x.md is refused without reading (a read would wait forever); a folder
     named x.md is a folder like any other."""

@@ -224,6 +224,19 @@ def test_encodings(
     assert definition.startswith("<p>Where a load") or definition.startswith("<p>ロード")
 
 
+def test_control_characters_in_a_file_name_stay_out_of_fields(tmp_path: Path) -> None:
+    outcome = build_case(tmp_path, {"a\x1fb\nc.md": NOTE.encode()})
+    assert outcome.result.exit_code == 0
+    note = next(n for n in outcome.notes if n["fields"][0] == "Target group")  # type: ignore[index]
+    assert note["fields"] == [  # four fields, not five
+        "Target group",
+        "<p>Where a load balancer sends requests.</p>",
+        "Target group",
+        "a\ufffdb\nc.md › Target group",  # a line end is harmless in a field
+    ]
+    assert note["deck"] == "ab c"
+
+
 @pytest.mark.parametrize("name", ["crlf", "lone-cr"])
 def test_line_ends_keep_line_numbers(tmp_path: Path, name: str) -> None:
     text = "# Network\n\n## Target group\n\nWhere a load balancer sends requests.\n"

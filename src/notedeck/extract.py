@@ -252,7 +252,8 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
             deck=decks.get(candidate.line, deck),
             kind=candidate.kind,
             location=location,
-            note_path=str(note.source.file.relative),
+            # A file name may hold U+001F, Anki's field separator: the card shows the path.
+            note_path=CONTROL_CHARACTERS.sub("\ufffd", str(note.source.file.relative)),
             note_type=(
                 "reversed"
                 if cfg.reversed and candidate.note_type == "basic" and candidate.kind == "explicit"
