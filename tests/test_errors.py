@@ -233,19 +233,23 @@ def _many_cards(count: int) -> bytes:
     ).encode()
 
 
-def test_full_disk_keeps_the_previous_package(tmp_path: Path, small_disk: Path) -> None:
+@pytest.mark.parametrize("scratch_on_small_disk", [False, True], ids=["zip", "database"])
+def test_full_disk_keeps_the_previous_package(
+    tmp_path: Path, small_disk: Path, monkeypatch: pytest.MonkeyPatch, scratch_on_small_disk: bool
+) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "good.md").write_bytes(GOOD)
     assert run_cli("build", "notes", "-o", "build", cwd=tmp_path).exit_code == 0
+    if scratch_on_small_disk:  # the package's database is written in the temporary folder
+        (small_disk / "scratch").mkdir()
+        monkeypatch.setattr(tempfile, "tempdir", str(small_disk / "scratch"))
     before = snapshot(small_disk)
     (notes / "many.md").write_bytes(_many_cards(400))
     result = run_cli("build", "notes", "-o", "build", cwd=tmp_path)
     assert result.exit_code == 1
-    assert result.stderr in (
-        "build: cannot write the package: database or disk is full\n",
-        "build: cannot write the package: No space left on device\n",
-    )
+    full = "database or disk is full" if scratch_on_small_disk else "No space left on device"
+    assert result.stderr == f"build: cannot write the package: {full}\n"
     assert_no_traceback(result.output)
     assert snapshot(small_disk) == before
 

@@ -11,6 +11,7 @@ deck, spent 18 of its 22 seconds there. Here each list is written once and the r
 
 from __future__ import annotations
 
+import errno
 import itertools
 import json
 import os
@@ -129,6 +130,8 @@ def _write_database(
             "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows
         )
         connection.commit()
+    except sqlite3.OperationalError as exc:  # "database or disk is full": one line, not a trace
+        raise OSError(errno.EIO, str(exc)) from exc
     finally:
         connection.close()
 
