@@ -83,21 +83,44 @@ def _build(
     )
     if extraction.errors and not options.keep_going:
         raise NotedeckError.from_diagnostics(extraction.errors)
-    report = write(paths, extraction, options)
+    report = write(paths, extraction, options, cache)
     if cache is not None:
         cache_module.save(cache)
     return report
 
 
-def write(paths: Sequence[Path], extraction: Extraction, options: BuildOptions) -> Report:
-    """Write the packages and state for an extraction that had no fatal errors."""
+@dataclass(frozen=True)
+class Record:
+    """What a build wrote, kept in the cache for the next build: the state file's snapshot
+    and each package with its media names and file stamp."""
+
+    state: identity.Snapshot
+    packages: tuple[tuple[str, tuple[str, ...], tuple[int, ...] | None], ...]
+
+
+def write(
+    paths: Sequence[Path],
+    extraction: Extraction,
+    options: BuildOptions,
+    cache: cache_module.Cache | None = None,
+) -> Report:
+    """Write the packages and state for an extraction that had no fatal errors.
+
+    With a `cache` that holds the record of the last build, the state file is read from it
+    while the file is the one that build wrote, and nothing is written when the new state is
+    the old one and the packages are still as written: a package holds exactly the notes of
+    the state's entries (GUID, mod, note type, deck, fields, tags), so it would be the same.
+    """
     cfg = extraction.config
     out = options.out
     _prepare_output(out)
     now = options.now if options.now is not None else int(time.time())
     rendered = _rendered(extraction)
     render_warnings = [d for r in rendered for d in r.diagnostics]
-    state, state_warnings = identity.load_state(out, cfg.namespace)
+    last = cache.record if cache is not None and isinstance(cache.record, Record) else None
+    snapshot = last.state if last is not None else None
+    state, state_warnings = identity.load_state(out, cfg.namespace, snapshot)
+    facts = extraction.facts if len(extraction.facts) == len(rendered) else None
     plan = identity.plan(
         [(r.card, r.model, r.fields) for r in rendered],
         state,
@@ -105,6 +128,7 @@ def write(paths: Sequence[Path], extraction: Extraction, options: BuildOptions) 
         now,
         prune=options.prune,
         models_hash=models_hash(),
+        facts=facts,
     )
     planned, new_state, diagnostics = plan.notes, plan.state, plan.diagnostics
     if extraction.errors and state is not None:
@@ -130,15 +154,33 @@ def write(paths: Sequence[Path], extraction: Extraction, options: BuildOptions) 
     # Only cards that show images: hashing every card costs a tenth of a large rebuild.
     media_of = {r.card: r.media for r in rendered if r.media}
     try:
-        for path, items in targets:
+        media = []
+        for _, items in targets:
             shown = [item.card for item in items if item.card is not None] if media_of else []
-            media = _media_files(out, [m for card in shown for m in media_of.get(card, ())])
-            # The note types' mod moves only when they change (see identity.plan).
-            write_package(items, path, media, now=new_state.models_mod)
-            report.packages.append(path)
-        identity.save_state(out, new_state)
+            media.append(_media_files(out, [m for card in shown for m in media_of.get(card, ())]))
+        layout = [
+            (str(path), tuple(p.name for p in files))
+            for (path, _), files in zip(targets, media, strict=True)
+        ]
+        unchanged = (
+            last is not None
+            and state is last.state.state
+            and new_state == state
+            and [(p, m) for p, m, _ in last.packages] == layout
+            and all(stamp == identity.file_stamp(Path(p)) for p, _, stamp in last.packages)
+        )
+        if not unchanged:
+            for (path, items), files in zip(targets, media, strict=True):
+                # The note types' mod moves only when they change (see identity.plan).
+                write_package(items, path, files, now=new_state.models_mod)
+            saved = identity.save_state(out, new_state, snapshot)
+            if cache is not None:
+                stamps = [identity.file_stamp(path) for path, _ in targets]
+                packages = tuple((p, m, s) for (p, m), s in zip(layout, stamps, strict=True))
+                cache.next_record = Record(saved, packages)
     except OSError as exc:
         raise NotedeckError(f"{out}: cannot write the package: {exc.strerror or exc}") from None
+    report.packages.extend(path for path, _ in targets)
     report.planned = planned
     return report
 

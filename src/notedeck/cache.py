@@ -61,6 +61,9 @@ class FileResult:
     decisions: tuple[Decision, ...]
     diagnostics: tuple[Diagnostic, ...]
     rendered: tuple[Any, ...] | None = None  # one per card with a renderer; None: left to build
+    # One per card with a renderer: identity.card_facts of it rendered, as a plain tuple, which
+    # pickles in C (None: left to build).
+    facts: tuple[Any, ...] | None = None
 
 
 @dataclass
@@ -75,11 +78,18 @@ class Cache:
     current: dict[str, FileResult] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
+    # What the last build wrote (the build's own record: see build.py), and this build's.
+    record: Any = None
+    next_record: Any = None
 
     @property
     def changed(self) -> bool:
         """Whether saving would write anything new."""
-        return self.misses > 0 or self.current.keys() != self.previous.keys()
+        return (
+            self.misses > 0
+            or self.current.keys() != self.previous.keys()
+            or self.next_record is not self.record
+        )
 
 
 _FINGERPRINT: list[str] = []
@@ -135,7 +145,9 @@ def load(out: Path) -> Cache:
     if not isinstance(saved, dict) or saved.get("fingerprint") != code_fingerprint():
         return Cache(folder)
     entries = saved.get("entries")
-    return Cache(folder, entries if isinstance(entries, dict) else {})
+    cache = Cache(folder, entries if isinstance(entries, dict) else {})
+    cache.record = cache.next_record = saved.get("record")
+    return cache
 
 
 def save(cache: Cache) -> None:
@@ -144,7 +156,12 @@ def save(cache: Cache) -> None:
         return
     from .identity import write_atomic  # identity imports extract, which imports this module
 
-    payload = {"fingerprint": code_fingerprint(), "entries": cache.current}
+    # One pickle for both: the record's state shares its field strings with the entries.
+    payload = {
+        "fingerprint": code_fingerprint(),
+        "entries": cache.current,
+        "record": cache.next_record,
+    }
     try:
         cache.folder.mkdir(parents=True, exist_ok=True)
         write_atomic(cache.folder / CACHE_FILE, pickle.dumps(payload, pickle.HIGHEST_PROTOCOL))
@@ -175,11 +192,18 @@ def extract_one(
 
     part = Extraction()
     extract_file(note_file, config, part)
-    rendered = None
+    rendered = facts = None
     if render is not None:
+        from .identity import card_facts  # identity imports extract, which imports this module
+
         rendered = tuple(render_unless_media(card, render) for card in part.cards)
+        # Hashed here, once per note version, and over the pool in a cold build.
+        facts = tuple(
+            None if r is None else tuple(card_facts(card, r.model, r.fields))
+            for card, r in zip(part.cards, rendered, strict=True)
+        )
     kept = tuple(part.decisions) if decisions else ()
-    return FileResult(tuple(part.cards), kept, tuple(part.diagnostics), rendered)
+    return FileResult(tuple(part.cards), kept, tuple(part.diagnostics), rendered, facts)
 
 
 def file_results(

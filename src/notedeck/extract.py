@@ -88,6 +88,7 @@ class Extraction:
     # With a renderer: what it gave for each card, in the order of `cards` (None for a card
     # left to render later: see cache.render_unless_media).
     rendered: list[Any] = field(default_factory=list)
+    facts: list[Any] = field(default_factory=list)  # identity.card_facts of each rendered card
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -135,6 +136,7 @@ def extract_paths(
         result.diagnostics.extend(found.diagnostics)
         if render is not None:
             result.rendered.extend(found.rendered or [None] * len(found.cards))
+            result.facts.extend(found.facts or [None] * len(found.cards))
     return result
 
 

@@ -14,9 +14,10 @@ import json
 import os
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from .errors import Diagnostic, error, warning
 from .extract import Card
@@ -29,31 +30,62 @@ REMOVED_TAG = "notedeck::removed"
 _SEP = "\x1f"
 
 
-def card_key(card: Card, depth: int) -> str:
+class CardFacts(NamedTuple):
+    """What `plan` computes of each card from the card and its rendered fields alone, so a
+    rebuild can take it from the cache instead of hashing every card again."""
+
+    normalised_term: str
+    topic_key: str  # the normalised topic path, as the key's depth 1 adds it
+    content_hash: str
+    definition_hash: str
+
+
+def card_facts(card: Card, model: str, fields: Sequence[str]) -> CardFacts:
+    """The facts of `card` rendered as `fields` of note type `model`."""
+    return CardFacts(
+        card.normalised_term,
+        "::".join(normalise_term(t) for t in card.topic),
+        content_hash(model, fields, card.tags),
+        definition_hash(card),
+    )
+
+
+def card_key(card: Card, depth: int, facts: CardFacts | None = None) -> str:
     """The identity key of a card: deck and term, plus topic (depth 1) and file (depth 2)."""
-    parts = [card.deck, card.normalised_term]
+    if facts is None:
+        facts = CardFacts(
+            card.normalised_term, "::".join(normalise_term(t) for t in card.topic), "", ""
+        )
+    parts = [card.deck, facts.normalised_term]
     if depth >= 1:
-        parts.append("::".join(normalise_term(t) for t in card.topic))
+        parts.append(facts.topic_key)
     if depth >= 2:
         parts.append(card.note_path)
     return _SEP.join(parts)
 
 
-def assign_keys(cards: Sequence[Card]) -> tuple[list[tuple[Card, str]], list[Diagnostic]]:
+def assign_keys(
+    cards: Sequence[Card], facts: Sequence[CardFacts] | None = None
+) -> tuple[list[tuple[Card, str]], list[Diagnostic]]:
     """Each card with its key; colliding keys are made longer, with a warning naming both.
 
     Two cards that still collide with deck, topic, file and term in the key would get one
-    GUID: that is an error naming both places.
+    GUID: that is an error naming both places. `facts` (one per card) saves normalising the
+    terms again.
     """
+    known: Sequence[CardFacts | None] = facts if facts is not None else [None] * len(cards)
     depth = [0] * len(cards)
     diagnostics: list[Diagnostic] = []
+    keys: list[str] | None = None
     for level in (1, 2, 3):
+        keys = [card_key(card, depth[i], known[i]) for i, card in enumerate(cards)]
         groups: dict[str, list[int]] = defaultdict(list)
-        for index, card in enumerate(cards):
-            groups[card_key(card, depth[index])].append(index)
+        for index, key in enumerate(keys):
+            groups[key].append(index)
         collisions = [g for g in groups.values() if len(g) > 1]
         if not collisions:
             break
+        keys = None
         for group in collisions:
             first, second = cards[group[0]], cards[group[1]]
             if level == 3:
@@ -77,7 +109,9 @@ def assign_keys(cards: Sequence[Card]) -> tuple[list[tuple[Card, str]], list[Dia
                         "topic; the file name now separates them",
                     )
                 )
-    return [(card, card_key(card, depth[i])) for i, card in enumerate(cards)], diagnostics
+    if keys is None:  # the last level moved some keys deeper
+        keys = [card_key(card, depth[i], known[i]) for i, card in enumerate(cards)]
+    return list(zip(cards, keys, strict=True)), diagnostics
 
 
 def guid_of_key(namespace: str, key: str, salt: int = 0) -> str:
@@ -97,9 +131,12 @@ def assign_guids(cards: Sequence[Card], namespace: str) -> tuple[list[Card], lis
     return [dataclasses.replace(c, guid=guid_of_key(namespace, k)) for c, k in keyed], diagnostics
 
 
-@dataclass(frozen=True)
-class Entry:
-    """What the state file remembers of one note in the last package."""
+class Entry(NamedTuple):
+    """What the state file remembers of one note in the last package.
+
+    A named tuple, not a dataclass: a rebuild makes and compares one per card, and reads and
+    pickles them by the ten thousand (a tuple is made and compared in C).
+    """
 
     key: str
     hash: str
@@ -127,14 +164,20 @@ class State:
 
 
 def load_state(
-    out_dir: Path, namespace: str | None = None
+    out_dir: Path, namespace: str | None = None, snapshot: Snapshot | None = None
 ) -> tuple[State | None, list[Diagnostic]]:
     """The state of the last build in `out_dir`, or None when there is none to use.
 
     A corrupt file, or one written for another namespace, gives a warning and None: the
-    build starts afresh rather than fail.
+    build starts afresh rather than fail. `snapshot` is what `save_state` returned when it
+    wrote the file: while the file is still the one it wrote, its state is taken as it is
+    instead of reading 13 MB of JSON for 20,000 cards again.
     """
     path = out_dir / STATE_NAME
+    if snapshot is not None and snapshot.stamp == file_stamp(path):
+        state: State = snapshot.state
+        if namespace is None or state.namespace == namespace:
+            return state, []
     if not path.exists():
         return None, []
     try:
@@ -194,12 +237,53 @@ def _entry(raw: object) -> Entry:
     )
 
 
-def save_state(out_dir: Path, state: State) -> None:
-    """Write the state file atomically (temp file, then rename)."""
+@dataclass(frozen=True)
+class Snapshot:
+    """The state file as `save_state` wrote it: its state (entries in the file's order), the
+    file's stamp, and where each GUID's line lies in it."""
+
+    state: State
+    stamp: tuple[int, ...] | None
+    spans: dict[str, tuple[int, int]]
+
+    def __getstate__(self) -> object:
+        # Plain tuples: pickle makes and reads those in C, a named tuple through Python calls.
+        state = self.state
+        entries = {guid: tuple(entry) for guid, entry in state.entries.items()}
+        header = (state.namespace, state.models_hash, state.models_mod)
+        return header, entries, self.stamp, self.spans
+
+    def __setstate__(self, saved: Any) -> None:
+        (namespace, models_hash, models_mod), entries, stamp, spans = saved
+        make = Entry._make
+        state = State(namespace, {g: make(e) for g, e in entries.items()}, models_hash, models_mod)
+        object.__setattr__(self, "state", state)
+        object.__setattr__(self, "stamp", stamp)
+        object.__setattr__(self, "spans", spans)
+
+
+def file_stamp(path: Path) -> tuple[int, ...] | None:
+    """What changes whenever a file is written or replaced: inode, size, modification and
+    change times; None when there is no such file."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def save_state(out_dir: Path, state: State, previous: Snapshot | None = None) -> Snapshot:
+    """Write the state file atomically (temp file, then rename); return its snapshot.
+
+    With the `previous` snapshot of the file still in place, the line of each note whose
+    entry equals the one of the previous state is copied from the old file, so a rebuild
+    after one change encodes only the changed notes.
+    """
     # One note per line, each encoded by json's C encoder and written as it is made: `indent`
     # switches json to its pure-Python encoder, `dataclasses.asdict` deep-copies, and the whole
     # text held at once is three copies of a 13 MB file; together they cost 2 s and 60 MB on a
     # 20,000-card rebuild. The file stays one JSON object that diffs line by line.
+    path = out_dir / STATE_NAME
     header = {
         "version": STATE_VERSION,
         "namespace": state.namespace,
@@ -207,16 +291,35 @@ def save_state(out_dir: Path, state: State) -> None:
         "models_mod": state.models_mod,
     }
     encode = json.JSONEncoder(ensure_ascii=False).encode
-
-    def chunks() -> Iterator[bytes]:
-        yield encode(header)[:-1].encode() + b', "notes": {'
-        for index, (guid, entry) in enumerate(sorted(state.entries.items())):
-            # vars(): an Entry holds only strings, numbers and tuples of strings
-            line = encode(guid) + ": " + encode(vars(entry))
-            yield (",\n" if index else "\n").encode() + line.encode()
-        yield b"\n}}\n"
-
-    write_atomic(out_dir / STATE_NAME, chunks())
+    old_bytes = b""
+    old_entries: dict[str, Entry] = {}
+    old_spans: dict[str, tuple[int, int]] = {}
+    if previous is not None and previous.stamp is not None and previous.stamp == file_stamp(path):
+        try:
+            old_bytes = path.read_bytes()
+            old_entries, old_spans = previous.state.entries, previous.spans
+        except OSError:
+            pass
+    entries = dict(sorted(state.entries.items()))
+    spans: dict[str, tuple[int, int]] = {}
+    pieces: list[bytes] = [encode(header)[:-1].encode() + b', "notes": {']
+    offset = len(pieces[0])
+    for index, (guid, entry) in enumerate(entries.items()):
+        lead = b",\n" if index else b"\n"
+        span = old_spans.get(guid) if old_entries.get(guid) == entry else None
+        if span is not None:
+            line = old_bytes[span[0] : span[1]]
+        else:
+            line = (encode(guid) + ": " + encode(entry._asdict())).encode()
+        start = offset + len(lead)
+        offset = start + len(line)
+        spans[guid] = (start, offset)
+        pieces.append(lead)
+        pieces.append(line)
+    pieces.append(b"\n}}\n")
+    write_atomic(path, pieces)
+    saved = State(state.namespace, entries, state.models_hash, state.models_mod)
+    return Snapshot(saved, file_stamp(path), spans)
 
 
 def write_atomic(path: Path, content: bytes | Iterable[bytes]) -> None:
@@ -298,23 +401,33 @@ def plan(
     *,
     prune: bool = False,
     models_hash: str = "",
+    facts: Sequence[Sequence[str] | None] | None = None,
 ) -> Plan:
     """GUIDs, mods and statuses for this build, and the state to save after writing it.
 
     `rendered` holds each card with its note type name and its rendered fields; `state` is
     the last build's (None: a fresh start, no tombstones). `models_hash` fingerprints the
-    note types, whose mod moves only when it changes (`State.models_mod`).
+    note types, whose mod moves only when it changes (`State.models_mod`). `facts` may give
+    each card's `card_facts` computed earlier (None where not); the others are computed here.
     """
+    given: Sequence[Sequence[str] | None] = facts if facts is not None else [None] * len(rendered)
+    make = CardFacts._make  # the cache keeps them as plain tuples
+    every = [
+        make(found) if found is not None else card_facts(card, model, fields)
+        for (card, model, fields), found in zip(rendered, given, strict=True)
+    ]
     cards = [card for card, _, _ in rendered]
-    keyed, diagnostics = assign_keys(cards)
+    keyed, diagnostics = assign_keys(cards, every)
     known = state.entries if state is not None else {}
-    guids, statuses = _match(keyed, known, namespace, [model for _, model, _ in rendered])
+    models = [model for _, model, _ in rendered]
+    guids, statuses = _match(keyed, known, namespace, models, every)
     notes: list[Planned] = []
     new_state = State(namespace)
+    entries = new_state.entries
     for index, (card, key) in enumerate(keyed):
         guid = guids[index]
         model, fields = rendered[index][1], rendered[index][2]
-        digest = content_hash(model, fields, card.tags)
+        digest = every[index].content_hash
         last = known.get(guid)
         if last is None:
             status, mod = "added", now
@@ -322,6 +435,7 @@ def plan(
             status, mod = statuses.get(index) or "unchanged", last.mod
         else:  # changed, or a tombstone brought back: the note in Anki must be updated
             status, mod = statuses.get(index) or "changed", newer_mod(last.mod, now)
+        location = str(card.location)
         notes.append(
             Planned(
                 guid,
@@ -333,31 +447,32 @@ def plan(
                 status,
                 card,
                 last.term if last and status in ("renamed", "moved") else "",
-                str(card.location),
+                location,
                 last.mod if last else None,
             )
         )
-        new_state.entries[guid] = Entry(
+        entry = Entry(
             key,
             digest,
             mod,
             card.term,
-            definition_hash(card),
+            every[index].definition_hash,
             card.deck,
             model,
             fields,
             card.tags,
-            str(card.location),
-            topic=card.topic,
-            note_path=card.note_path,
+            location,
+            False,
+            card.topic,
+            card.note_path,
         )
+        entries[guid] = entry
     if not prune:
         for guid, entry in known.items():
             if guid not in new_state.entries:  # a card left the notes
                 tomb = _tombstone(guid, entry, now)
                 notes.append(tomb)
-                new_state.entries[guid] = dataclasses.replace(
-                    entry,
+                new_state.entries[guid] = entry._replace(
                     tags=tomb.tags,
                     mod=tomb.mod,
                     removed=True,
@@ -410,6 +525,7 @@ def _match(
     known: dict[str, Entry],
     namespace: str,
     models: Sequence[str],
+    facts: Sequence[CardFacts],
 ) -> tuple[list[str], dict[int, str]]:
     """The GUID of each card, and "moved"/"renamed" for those that changed place or term.
 
@@ -446,12 +562,11 @@ def _match(
         by_term[normalise_term(entry.term)].append(guid)
         by_definition[entry.definition_hash].append(guid)
     open_cards = [i for i in range(len(keyed)) if i not in guids]
-    card_definitions = Counter(definition_hash(keyed[i][0]) for i in open_cards)
+    card_definitions = Counter(facts[i].definition_hash for i in open_cards)
     pairs: list[tuple[int, int, str]] = []  # (-score, card index, guid)
     for index in open_cards:
-        card = keyed[index][0]
-        digest = definition_hash(card)
-        for guid in by_term.get(card.normalised_term, []):
+        digest = facts[index].definition_hash
+        for guid in by_term.get(facts[index].normalised_term, []):
             pairs.append((-3 if vanished[guid].definition_hash == digest else -2, index, guid))
         same = by_definition.get(digest, [])
         if len(same) == 1 and card_definitions[digest] == 1:
@@ -481,8 +596,8 @@ def _match(
         place = (card.deck, card.note_path, card.topic)
         if index in renamed:
             statuses[index] = "renamed"
-        elif normalise_term(last.term) == card.normalised_term and (
-            (last.deck, last.note_path, last.topic) != place
+        elif (last.deck, last.note_path, last.topic) != place and (
+            normalise_term(last.term) == facts[index].normalised_term
         ):
             statuses[index] = "moved"
     return [guids[i] for i in range(len(keyed))], statuses
