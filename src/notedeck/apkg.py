@@ -12,7 +12,6 @@ deck, spent 18 of its 22 seconds there. Here each list is written once and the r
 from __future__ import annotations
 
 import errno
-import itertools
 import json
 import os
 import re
@@ -22,16 +21,16 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 # ivl, factor, reps, lapses, left, odue, odid, flags, data of a card never reviewed
 _NEW_CARD = (0, 0, 0, 0, 0, 0, 0, 0, "")
 _SPACE = re.compile(r"\s")
 
 
-@dataclass(frozen=True)
-class NoteRow:
-    """One note as the collection stores it, with the ordinals of the cards it makes."""
+class NoteRow(NamedTuple):
+    """One note as the collection stores it, with the ordinals of the cards it makes (a named
+    tuple: a package makes one per note, and a tuple is made in C)."""
 
     guid: str
     model_id: int
@@ -90,7 +89,10 @@ def _write_database(
         # A scratch file that is zipped and deleted: no journal, no waiting for the disk.
         connection.execute("PRAGMA journal_mode = OFF")
         connection.execute("PRAGMA synchronous = OFF")
-        connection.executescript(collection.schema_sql)
+        # The tables first, their indexes after the rows: building an index once over sorted
+        # rows is quicker than keeping it up to date through 40,000 inserts.
+        tables, indexes = _split_schema(collection.schema_sql)
+        connection.executescript(tables)
         connection.executescript(collection.col_sql)
         (decks_json, models_json) = connection.execute("SELECT decks, models FROM col").fetchone()
         decks = {**json.loads(decks_json), **collection.decks}
@@ -98,13 +100,15 @@ def _write_database(
         connection.execute(
             "UPDATE col SET decks = ?, models = ?", (json.dumps(decks), json.dumps(models))
         )
-        ids = itertools.count(first_id)
+        next_id = first_id
         note_rows: list[tuple[Any, ...]] = []
         card_rows: list[tuple[Any, ...]] = []
         for note in notes:
             if _SPACE.search("".join(note.tags)):
                 raise ValueError(f"an Anki tag cannot hold spaces: {note.tags!r}")
-            note_id = next(ids)
+            note_id = next_id
+            next_id += 1
+            fields = note.fields
             note_rows.append(
                 (
                     note_id,
@@ -113,8 +117,8 @@ def _write_database(
                     note.mod,
                     -1,
                     " " + " ".join(note.tags) + " ",
-                    "\x1f".join(note.fields),
-                    note.fields[0] if note.fields else "",
+                    "\x1f".join(fields),
+                    fields[0] if fields else "",
                     0,
                     0,
                     "",
@@ -122,18 +126,27 @@ def _write_database(
             )
             for card_ord in note.card_ords:
                 # id, nid, did, ord, mod, usn, type, queue, due, then the review columns
-                card_id = next(ids)
-                head = (card_id, note_id, note.deck_id, card_ord, note.mod, -1, 0, 0, note.due)
+                head = (next_id, note_id, note.deck_id, card_ord, note.mod, -1, 0, 0, note.due)
                 card_rows.append((*head, *_NEW_CARD))
+                next_id += 1
         connection.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows)
         connection.executemany(
             "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows
         )
+        connection.executescript(indexes)
         connection.commit()
     except sqlite3.OperationalError as exc:  # "database or disk is full": one line, not a trace
         raise OSError(errno.EIO, str(exc)) from exc
     finally:
         connection.close()
+
+
+def _split_schema(sql: str) -> tuple[str, str]:
+    """The schema's statements that make tables, and those that make indexes."""
+    statements = [part.strip() for part in sql.split(";") if part.strip()]
+    indexes = [st for st in statements if st.upper().startswith("CREATE INDEX")]
+    tables = [st for st in statements if st not in indexes]
+    return ";\n".join(tables) + ";\n", ";\n".join(indexes) + ";\n" if indexes else ""
 
 
 __all__ = ["Collection", "NoteRow", "write_apkg"]

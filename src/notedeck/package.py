@@ -221,18 +221,20 @@ def write_package(
     if not decks:
         decks["notedeck"] = genanki.Deck(deck_id("notedeck"), "notedeck")
     rows = []
+    deck_ids = {name: deck.deck_id for name, deck in decks.items()}
     for note in sorted(notes, key=_deck_order(list(decks))):
         model = models[note.model]
-        model_decks[note.model] = decks[note.deck].deck_id
+        deck = deck_ids[note.deck]
+        model_decks[note.model] = deck
         rows.append(
             apkg.NoteRow(
-                guid=note.guid,
-                model_id=model.model_id,
-                deck_id=decks[note.deck].deck_id,
-                mod=note.mod,
-                fields=tuple(note.fields),
-                tags=tuple(note.tags),
-                card_ords=_card_ords(model, note.fields, ords),
+                note.guid,
+                model.model_id,
+                deck,
+                note.mod,
+                tuple(note.fields),
+                tuple(note.tags),
+                _card_ords(model, note.fields, ords),
             )
         )
     collection = apkg.Collection(
