@@ -25,7 +25,7 @@ from notedeck.build import BuildOptions, build
 from notedeck.cli import progress_bar
 from notedeck.errors import NotedeckError
 from notedeck.extract import extract_paths
-from notedeck.identity import Planned
+from notedeck.identity import STATE_NAME, Planned, file_stamp, load_state, save_state
 from notedeck.package import BASIC_NAME, MODELS, deck_id, write_package
 from notedeck.render import render_card
 from tests.conftest import REPO, run_cli
@@ -136,6 +136,53 @@ def test_only_the_changed_note_is_extracted_again(vault: Path, tmp_path: Path) -
     rows = _build(vault, out)
     assert rows == _build(vault, tmp_path / "plain", cache=False)
     assert len(rows) == NOTES * 10 + 1
+
+
+def _stamps(out: Path) -> tuple[tuple[int, ...] | None, ...]:
+    return (file_stamp(out / "vault.apkg"), file_stamp(out / STATE_NAME))
+
+
+def test_a_rebuild_with_nothing_changed_writes_nothing(vault: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = _build(vault, out)
+    written = _stamps(out)
+    report = build([vault], BuildOptions(out=out, now=NOW + 60))
+    assert report.counts()["unchanged"] == NOTES * 10 and report.packages == [out / "vault.apkg"]
+    assert _stamps(out) == written  # neither file was written again
+    assert package_rows(out / "vault.apkg") == first
+    # A package that is gone or no longer the one written is written again, the same.
+    (out / "vault.apkg").unlink()
+    assert _build(vault, out) == first
+    (out / "vault.apkg").write_bytes(b"not a package")
+    assert _build(vault, out) == first
+    # So is one whose note is dropped from the notes: a tombstone now.
+    (vault / "area1" / "note0001.md").unlink()
+    assert len(_build(vault, out)) == NOTES * 10
+
+
+def test_a_state_file_changed_after_the_build_is_read_again(vault: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _build(vault, out)
+    (out / STATE_NAME).write_text("{ half a file", encoding="utf-8")
+    report = build([vault], BuildOptions(out=out, now=NOW))
+    assert any("state file is corrupt" in str(w) for w in report.warnings)
+    assert report.counts()["added"] == NOTES * 10
+
+
+def test_the_state_file_of_a_rebuild_is_the_one_a_fresh_save_writes(
+    vault: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    _build(vault, out)
+    note = vault / "area1" / "note0001.md"
+    text = note.read_text(encoding="utf-8")
+    note.write_text(text.replace("\n## Terms\n", "\n## Terms\nZeltron: a new term.\n"), "utf-8")
+    report = build([vault], BuildOptions(out=out, now=NOW + 60))
+    assert report.counts()["added"] == 1
+    state, warnings = load_state(out)
+    assert state is not None and warnings == []
+    save_state(tmp_path, state)  # no snapshot: every line encoded afresh
+    assert (out / STATE_NAME).read_bytes() == (tmp_path / STATE_NAME).read_bytes()
 
 
 def test_changed_settings_or_paths_miss_the_cache(vault: Path, tmp_path: Path) -> None:
