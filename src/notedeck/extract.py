@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ from .terms import clean_term, is_term, normalise_term
 # time that grows with the square of its size.
 MAX_CARD_CHARS = 65_536
 PRIORITY = {name: rank for rank, name in enumerate(config_module.RULE_NAMES)}
+_META_TAIL = re.compile(r"の|\s+of\s+", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
 _SKIP_MARK = re.compile(r"^\s*<!--\s*notedeck:\s*skip\s*-->\s*$", re.MULTILINE)
 
 
@@ -300,6 +303,7 @@ def _blank_skipped(body: str) -> str:
     return "\n".join(lines)
 
 
+@functools.lru_cache(maxsize=1 << 14)  # asked again for each section below the heading
 def topic_title(title: str) -> str:
     """A heading as one step of a topic path: question forms stripped, plain text."""
     text = question_term(title) if is_question(title) else heading_term(title)
@@ -320,9 +324,16 @@ def card_topic(candidate: Candidate, section: Section, path: tuple[str, ...]) ->
 
 def is_meta_title(title: str, cfg: Config) -> bool:
     """A meta section's name, alone or closing a phrase (`検証の目的`, `この記事のまとめ`)."""
+    # Only the meta section names of the settings count (see Config.is_meta_section).
+    return _is_meta_title(title, cfg.meta_sections, cfg.extra_meta_sections)
+
+
+@functools.lru_cache(maxsize=1 << 14)  # asked for every section and again for each below it
+def _is_meta_title(title: str, meta: tuple[str, ...], extra: tuple[str, ...]) -> bool:
+    cfg = Config(meta_sections=meta, extra_meta_sections=extra)
     if cfg.is_meta_section(title):
         return True
-    tail = re.split(r"の|\s+of\s+", title.strip(), flags=re.IGNORECASE)[-1]
+    tail = _META_TAIL.split(title.strip())[-1]
     return tail != title.strip() and cfg.is_meta_section(tail)
 
 
@@ -504,9 +515,10 @@ def front_matter_tags(meta: dict[str, Any]) -> tuple[str, ...]:
     return tuple(tags)
 
 
+@functools.lru_cache(maxsize=1 << 14)  # the same topics are tagged on every card under them
 def tag_text(text: str) -> str:
     """Text as one Anki tag: spaces become `_` (Anki splits tags on spaces)."""
-    return re.sub(r"\s+", "_", CONTROL_CHARACTERS.sub("", text.strip().replace('"', "")))
+    return _SPACES.sub("_", CONTROL_CHARACTERS.sub("", text.strip().replace('"', "")))
 
 
 def topic_tags(base: tuple[str, ...], topic: tuple[str, ...], cfg: Config) -> tuple[str, ...]:

@@ -24,8 +24,10 @@ SENTENCE_END = re.compile(r"[。．！？!?]|\.(?:\s|$)")
 
 # Characters any of the patterns above needs; most terms hold none (a fast path for big vaults).
 _MARKUP = re.compile(r"[\[`<*_~=]")
+_SPACES = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the rules ask again and again about the same lines
 def plain(markdown: str) -> str:
     """The text a reader sees: links, emphasis, code marks and tags removed."""
     if not _MARKUP.search(markdown):
@@ -38,9 +40,10 @@ def plain(markdown: str) -> str:
     for _ in range(2):
         text = _EMPHASIS.sub(r"\2", text)
     text = _SINGLE.sub(r"\2", text)
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACES.sub(" ", text).strip()
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the rules ask again and again about the same lines
 def clean_term(markdown: str) -> str:
     """A term as it goes on the card front: plain text without edge punctuation."""
     text = plain(markdown).strip(_EDGE)
@@ -56,7 +59,7 @@ def clean_term(markdown: str) -> str:
 def normalise_term(term: str) -> str:
     """The form two terms are compared in: NFKC, casefolded, plain, single spaces."""
     text = unicodedata.normalize("NFKC", plain(term)).casefold()
-    text = re.sub(r"\s+", " ", text).strip(_EDGE + " ")
+    text = _SPACES.sub(" ", text).strip(_EDGE + " ")
     return text or unicodedata.normalize("NFKC", term).casefold().strip()
 
 
@@ -65,6 +68,7 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the rules ask again and again about the same lines
 def is_term(text: str, max_chars: int, max_words: int) -> bool:
     """Whether text is short and plain enough to be the front of a card."""
     term = text.strip()
@@ -94,11 +98,13 @@ def is_statement(text: str) -> bool:
     return bool(_STATEMENT.search(text))
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the rules ask again and again about the same lines
 def strip_marker(line: str) -> str:
     """A line without its leading list or bullet marker (`-`, `*`, `+`, `1.`, `・`)."""
-    return re.sub(r"^\s*(?:[-*+]|\d+[.)]|[・●○■□◆◇▪▸►※])\s*", "", line)
+    return _MARKER.sub("", line)
 
 
+_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)]|[・●○■□◆◇▪▸►※])\s*")
 _PAIRS = {"(": ")", "（": "）", "[": "]", "「": "」", "『": "』", "【": "】"}
 
 

@@ -6,6 +6,7 @@ one ordered registry (`RULES`, in priority order) that the config switches on an
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -50,10 +51,16 @@ class Context:
 
     def is_term(self, markdown: str) -> bool:
         """Whether Markdown text can stand as a card's front under the configured limits."""
-        text = markdown.strip()
-        if _CODE_ONLY.match(text):  # `.`, `..`, `>>`: code names a thing however short
-            return 0 < len(text.strip("`").strip()) <= self.config.term_max_chars
-        return is_term(clean_term(markdown), self.config.term_max_chars, self.config.term_max_words)
+        return term_within(markdown, self.config.term_max_chars, self.config.term_max_words)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # several rules ask about the same line
+def term_within(markdown: str, max_chars: int, max_words: int) -> bool:
+    """Whether Markdown text can stand as a card's front within these limits."""
+    text = markdown.strip()
+    if _CODE_ONLY.match(text):  # `.`, `..`, `>>`: code names a thing however short
+        return 0 < len(text.strip("`").strip()) <= max_chars
+    return is_term(clean_term(markdown), max_chars, max_words)
 
 
 Rule = Callable[[Section, Context], Iterator[Finding]]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
 from ..parse import Section
-from . import Candidate, Context, Finding, Skip
+from . import Candidate, Context, Finding, Skip, term_within
 from .lines import Line, is_label, is_link_only, mask_code, prose_lines
 
 KIND = "colon"
@@ -25,6 +26,15 @@ _LEADING_MARKER = re.compile(r"^(?:[-*+]\s+|\d+[.)]\s+|[・●○■□◆◇▪
 
 def split_pair(text: str, ctx: Context) -> tuple[str, str] | Skip | None:
     """(term, definition) when a line is a colon pair, a Skip when it only looks like one."""
+    # The rules ask this of a line several times; only the term limits of the settings count.
+    return _split_pair(text, ctx.config.term_max_chars, ctx.config.term_max_words)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _split_pair(text: str, max_chars: int, max_words: int) -> tuple[str, str] | Skip | None:
+    def is_term(markdown: str) -> bool:
+        return term_within(markdown, max_chars, max_words)
+
     body = _LEADING_MARKER.sub("", text.strip())
     masked = mask_code(body)
     match = _SEPARATOR.search(masked)
@@ -34,7 +44,7 @@ def split_pair(text: str, ctx: Context) -> tuple[str, str] | Skip | None:
     if not definition or term.endswith(":"):
         return None
     plain_term = term.strip("*_` ")
-    if "://" in body[: match.end() + 8] and not ctx.is_term(plain_term):
+    if "://" in body[: match.end() + 8] and not is_term(plain_term):
         return None
     if re.search(r"\d$", plain_term) and re.match(r"\d", definition):
         return Skip(0, "a time or ratio, not a pair")
@@ -44,7 +54,7 @@ def split_pair(text: str, ctx: Context) -> tuple[str, str] | Skip | None:
         return Skip(0, "a key path or code, not a term")
     if _KEY_PATH.match(plain_term) and "." in plain_term and " " not in plain_term:
         return Skip(0, "a key path or code, not a term")
-    if not ctx.is_term(term):
+    if not is_term(term):
         return Skip(0, "text before the colon is too long or a sentence, not a term")
     words = plain_term.split()
     # `Docker consists of two parts`: a subject and its verb, not a name.

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -147,6 +148,19 @@ def defining_sentences(
     `opening`: the line opens a list item or paragraph, where looser forms (`X are Y`,
     `XはY。`) still define; inside running text they mostly state properties.
     """
+    return iter(_defining_sentences(text, opening, in_item))
+
+
+@functools.lru_cache(maxsize=1 << 15)  # the heading, question and sentence rules ask alike
+def _defining_sentences(
+    text: str, opening: bool, in_item: bool
+) -> tuple[tuple[str, str, str], ...]:
+    return tuple(_find_defining_sentences(text, opening, in_item))
+
+
+def _find_defining_sentences(
+    text: str, opening: bool, in_item: bool
+) -> Iterator[tuple[str, str, str]]:
     previous = ""
     for index, match in enumerate(_SENTENCES.finditer(text.strip())):
         sentence = match.group(0).strip()
