@@ -25,7 +25,14 @@ from notedeck.build import BuildOptions, build
 from notedeck.cli import progress_bar
 from notedeck.errors import NotedeckError
 from notedeck.extract import extract_paths
-from notedeck.identity import STATE_NAME, Planned, file_stamp, load_state, save_state
+from notedeck.identity import (
+    STATE_NAME,
+    Planned,
+    file_stamp,
+    load_state,
+    plan,
+    save_state,
+)
 from notedeck.package import BASIC_NAME, MODELS, deck_id, write_package
 from notedeck.render import render_card
 from tests.conftest import REPO, run_cli
@@ -183,6 +190,17 @@ def test_the_state_file_of_a_rebuild_is_the_one_a_fresh_save_writes(
     assert state is not None and warnings == []
     save_state(tmp_path, state)  # no snapshot: every line encoded afresh
     assert (out / STATE_NAME).read_bytes() == (tmp_path / STATE_NAME).read_bytes()
+
+
+def test_a_plan_from_the_facts_of_the_extraction_equals_one_without(vault: Path) -> None:
+    extraction = extract_paths([vault], render=render_card, jobs=2)
+    rendered = [(r.card, r.model, r.fields) for r in extraction.rendered]
+    namespace = extraction.config.namespace
+    assert len(extraction.facts) == NOTES * 10 and None not in extraction.facts
+    with_facts = plan(rendered, None, namespace, NOW, facts=extraction.facts)
+    without = plan(rendered, None, namespace, NOW)
+    assert with_facts == without
+    assert len({item.guid for item in with_facts.notes}) == NOTES * 10
 
 
 def test_changed_settings_or_paths_miss_the_cache(vault: Path, tmp_path: Path) -> None:

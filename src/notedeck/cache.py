@@ -199,7 +199,7 @@ def extract_one(
         rendered = tuple(render_unless_media(card, render) for card in part.cards)
         # Hashed here, once per note version, and over the pool in a cold build.
         facts = tuple(
-            None if r is None else tuple(card_facts(card, r.model, r.fields))
+            None if r is None else tuple(card_facts(card, r.model, r.fields, config.namespace))
             for card, r in zip(part.cards, rendered, strict=True)
         )
     kept = tuple(part.decisions) if decisions else ()

@@ -38,15 +38,24 @@ class CardFacts(NamedTuple):
     topic_key: str  # the normalised topic path, as the key's depth 1 adds it
     content_hash: str
     definition_hash: str
+    namespace: str = ""  # with `guid`: the GUID of the card's shortest key in this namespace
+    guid: str = ""
 
 
-def card_facts(card: Card, model: str, fields: Sequence[str]) -> CardFacts:
-    """The facts of `card` rendered as `fields` of note type `model`."""
+def card_facts(
+    card: Card, model: str, fields: Sequence[str], namespace: str | None = None
+) -> CardFacts:
+    """The facts of `card` rendered as `fields` of note type `model`; with a `namespace`,
+    also the GUID its shortest key gets there (most cards keep that key)."""
+    normalised = card.normalised_term
+    guid = "" if namespace is None else guid_of_key(namespace, f"{card.deck}{_SEP}{normalised}")
     return CardFacts(
-        card.normalised_term,
+        normalised,
         "::".join(normalise_term(t) for t in card.topic),
         content_hash(model, fields, card.tags),
         definition_hash(card),
+        namespace or "",
+        guid,
     )
 
 
@@ -357,12 +366,12 @@ def newer_mod(previous: int, now: int) -> int:
     return max(now, previous + 1)
 
 
-@dataclass(frozen=True)
-class Planned:
+class Planned(NamedTuple):
     """A note as it goes into the package: GUID, mod, fields, tags, and what happened to it.
 
     `status` is added, changed, unchanged, renamed, moved, removed (a tombstone written for
     the first time) or tombstone (one from an earlier build, written again unchanged).
+    A named tuple: every build makes one per card.
     """
 
     guid: str
@@ -579,10 +588,14 @@ def _match(
         if score == -1:
             renamed.add(index)
 
-    for index, (_, key) in enumerate(keyed):
+    for index, (card, key) in enumerate(keyed):
         if index not in guids:
             salt = 0
-            guid = guid_of_key(namespace, key)
+            known_guid = facts[index].guid and facts[index].namespace == namespace
+            if known_guid and key == f"{card.deck}{_SEP}{facts[index].normalised_term}":
+                guid = facts[index].guid  # hashed already, in the worker that read the note
+            else:
+                guid = guid_of_key(namespace, key)
             while guid in claimed or other_type(index, guid):
                 salt += 1
                 guid = guid_of_key(namespace, key, salt)
