@@ -203,6 +203,38 @@ def test_a_plan_from_the_facts_of_the_extraction_equals_one_without(vault: Path)
     assert len({item.guid for item in with_facts.notes}) == NOTES * 10
 
 
+def _change_counter(database: Path) -> int:
+    """SQLite's file change counter (header bytes 24-27): one more for each write."""
+    return int.from_bytes(database.read_bytes()[24:28], "big")
+
+
+def test_a_package_updated_in_place_is_the_one_written_afresh(vault: Path, tmp_path: Path) -> None:
+    cached, plain = tmp_path / "cached", tmp_path / "plain"
+    for out in (cached, plain):
+        build([vault], BuildOptions(out=out, now=NOW, cache=out == cached))
+    kept = cached / cache.CACHE_DIR / "vault.apkg.anki2"
+    fresh_writes = _change_counter(kept)
+    note = vault / "area1" / "note0001.md"
+    text = note.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    index = next(i for i, line in enumerate(lines) if line.startswith(("- ", "* ")))
+    lines[index] += " (edited)"
+    note.write_text("\n".join(lines), encoding="utf-8")
+    for out in (cached, plain):
+        report = build([vault], BuildOptions(out=out, now=NOW + 60, cache=out == cached))
+        assert report.counts()["changed"] == 1
+    # The kept collection was changed by one more write, not made again.
+    assert _change_counter(kept) == fresh_writes + 1
+    assert _tables(cached / "vault.apkg") == _tables(plain / "vault.apkg")
+    # Without the kept collection the package is written afresh, the same.
+    kept.unlink()
+    note.write_text(text, encoding="utf-8")
+    for out in (cached, plain):
+        build([vault], BuildOptions(out=out, now=NOW + 120, cache=out == cached))
+    assert _tables(cached / "vault.apkg") == _tables(plain / "vault.apkg")
+    assert kept.is_file()
+
+
 def test_changed_settings_or_paths_miss_the_cache(vault: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     _build(vault, out)

@@ -15,6 +15,7 @@ import errno
 import json
 import os
 import re
+import shutil
 import sqlite3
 import tempfile
 import zipfile
@@ -59,26 +60,102 @@ def write_apkg(
     notes: Sequence[NoteRow],
     media: Sequence[Path] = (),
     first_id: int = 0,
+    keep: Path | None = None,
 ) -> None:
     """Write the package to a temporary file beside `path`, then rename it into place.
 
     Note and card IDs count up from `first_id` (genanki starts at the build time in ms).
+    With `keep`, the collection is also kept there, for `update_apkg` to change next time.
     """
-    with tempfile.TemporaryDirectory(prefix="notedeck-") as scratch:
+    if keep is not None:
+        keep.parent.mkdir(parents=True, exist_ok=True)
+    # Beside `keep`, so that keeping the collection is a rename.
+    with tempfile.TemporaryDirectory(prefix=".notedeck-", dir=keep and keep.parent) as scratch:
         database = Path(scratch) / "collection.anki2"
         _write_database(database, collection, notes, first_id)
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(handle)
+        _zip(path, database, media)
+        if keep is not None:
+            os.replace(database, keep)
+
+
+def update_apkg(
+    path: Path, kept: Path, notes: Sequence[NoteRow], media: Sequence[Path] = ()
+) -> bool:
+    """Change `notes` (matched by GUID) in the collection kept by the last `write_apkg`, then
+    write the package from it as `write_apkg` would; False, with nothing written, when a note
+    is not there with the same note type, deck and cards (then write the package afresh).
+
+    Only the note's mod, fields and tags change, and its cards' mod: what a rebuild after an
+    edit changes. The caller makes sure the rest of the collection is what it would write.
+    """
+    handle, temp = tempfile.mkstemp(prefix=f".{kept.name}.", suffix=".tmp", dir=kept.parent)
+    os.close(handle)
+    scratch = Path(temp)
+    try:
+        _copy(kept, scratch)
+        connection = sqlite3.connect(scratch)
         try:
-            with zipfile.ZipFile(temp, "w") as archive:
-                archive.write(database, "collection.anki2")
-                archive.writestr("media", json.dumps({str(i): m.name for i, m in enumerate(media)}))
-                for index, media_path in enumerate(media):
-                    archive.write(media_path, str(index))
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+            connection.execute("PRAGMA synchronous = OFF")
+            for note in notes:
+                if _SPACE.search("".join(note.tags)):
+                    raise ValueError(f"an Anki tag cannot hold spaces: {note.tags!r}")
+                found = connection.execute(
+                    "SELECT id, mid FROM notes WHERE guid = ?", (note.guid,)
+                ).fetchall()
+                if len(found) != 1 or found[0][1] != note.model_id:
+                    return False
+                note_id = found[0][0]
+                cards = connection.execute(
+                    "SELECT ord, did FROM cards WHERE nid = ? ORDER BY id", (note_id,)
+                ).fetchall()
+                if [(o, note.deck_id) for o in note.card_ords] != cards:
+                    return False
+                connection.execute(
+                    "UPDATE notes SET mod = ?, tags = ?, flds = ?, sfld = ? WHERE id = ?",
+                    (
+                        note.mod,
+                        " " + " ".join(note.tags) + " ",
+                        "\x1f".join(note.fields),
+                        note.fields[0] if note.fields else "",
+                        note_id,
+                    ),
+                )
+                connection.execute("UPDATE cards SET mod = ? WHERE nid = ?", (note.mod, note_id))
+            connection.commit()
+        finally:
+            connection.close()
+        _zip(path, scratch, media)
+        os.replace(scratch, kept)
+        return True
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+def _zip(path: Path, database: Path, media: Sequence[Path]) -> None:
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(temp, "w") as archive:
+            archive.write(database, "collection.anki2")
+            archive.writestr("media", json.dumps({str(i): m.name for i, m in enumerate(media)}))
+            for index, media_path in enumerate(media):
+                archive.write(media_path, str(index))
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy a file through a temporary file beside `target`, so `target` is never half."""
+    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    try:
+        shutil.copyfile(source, temp)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def _write_database(
@@ -149,4 +226,4 @@ def _split_schema(sql: str) -> tuple[str, str]:
     return ";\n".join(tables) + ";\n", ";\n".join(indexes) + ";\n" if indexes else ""
 
 
-__all__ = ["Collection", "NoteRow", "write_apkg"]
+__all__ = ["Collection", "NoteRow", "update_apkg", "write_apkg"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import hashlib
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from . import cache as cache_module
 from . import identity
 from .errors import Diagnostic, NotedeckError
 from .extract import Extraction, extract_paths
-from .package import models_hash, write_package
+from .package import models_hash, update_package, write_package
 from .render import MediaFile, RenderedCard, render_card, render_cards
 from .report import Report, sort_warnings
 
@@ -90,12 +91,24 @@ def _build(
 
 
 @dataclass(frozen=True)
+class Written:
+    """One package as a build wrote it: its media, its notes' order (see `_order`), and the
+    stamps of the file and of the collection kept beside the cache."""
+
+    path: str
+    media: tuple[str, ...]
+    order: str
+    stamp: tuple[int, ...] | None
+    kept_stamp: tuple[int, ...] | None
+
+
+@dataclass(frozen=True)
 class Record:
     """What a build wrote, kept in the cache for the next build: the state file's snapshot
-    and each package with its media names and file stamp."""
+    and the packages."""
 
     state: identity.Snapshot
-    packages: tuple[tuple[str, tuple[str, ...], tuple[int, ...] | None], ...]
+    packages: tuple[Written, ...]
 
 
 def write(
@@ -159,25 +172,44 @@ def write(
             shown = [item.card for item in items if item.card is not None] if media_of else []
             media.append(_media_files(out, [m for card in shown for m in media_of.get(card, ())]))
         layout = [
-            (str(path), tuple(p.name for p in files))
-            for (path, _), files in zip(targets, media, strict=True)
+            (str(path), tuple(p.name for p in files), _order(items, new_state.models_mod))
+            for (path, items), files in zip(targets, media, strict=True)
         ]
+        from_snapshot = last is not None and state is last.state.state
+        before = {w.path: w for w in last.packages} if last is not None else {}
         unchanged = (
-            last is not None
-            and state is last.state.state
+            from_snapshot
             and new_state == state
-            and [(p, m) for p, m, _ in last.packages] == layout
-            and all(stamp == identity.file_stamp(Path(p)) for p, _, stamp in last.packages)
+            and [(w.path, w.media, w.order) for w in before.values()] == layout
+            and all(w.stamp == identity.file_stamp(Path(w.path)) for w in before.values())
         )
         if not unchanged:
-            for (path, items), files in zip(targets, media, strict=True):
-                # The note types' mod moves only when they change (see identity.plan).
-                write_package(items, path, files, now=new_state.models_mod)
+            written = []
+            for (path, items), files, (name, names, order) in zip(
+                targets, media, layout, strict=True
+            ):
+                kept = cache.folder / f"{path.name}.anki2" if cache and cache.folder else None
+                old = before.get(name)
+                updated = False
+                if (
+                    from_snapshot
+                    and state is not None
+                    and kept is not None
+                    and old is not None
+                    and (old.media, old.order) == (names, order)
+                    and old.stamp == identity.file_stamp(path)
+                    and old.kept_stamp == identity.file_stamp(kept)
+                ):
+                    changed = _changed(items, state, new_state)
+                    updated = update_package(changed, path, kept, files)
+                if not updated:
+                    # The note types' mod moves only when they change (see identity.plan).
+                    write_package(items, path, files, now=new_state.models_mod, keep=kept)
+                stamps = identity.file_stamp(path), identity.file_stamp(kept) if kept else None
+                written.append(Written(name, names, order, *stamps))
             saved = identity.save_state(out, new_state, snapshot)
             if cache is not None:
-                stamps = [identity.file_stamp(path) for path, _ in targets]
-                packages = tuple((p, m, s) for (p, m), s in zip(layout, stamps, strict=True))
-                cache.next_record = Record(saved, packages)
+                cache.next_record = Record(saved, tuple(written))
     except OSError as exc:
         raise NotedeckError(f"{out}: cannot write the package: {exc.strerror or exc}") from None
     report.packages.extend(path for path, _ in targets)
@@ -208,6 +240,29 @@ def _keep_failed_notes(
             )
         kept.append(item)
     return kept
+
+
+def _order(items: Sequence[identity.Planned], models_mod: int) -> str:
+    """A digest of what a package holds besides its notes' mod, fields and tags: the notes
+    (GUID, note type, deck) in their order, and the note types' mod. Two packages with the
+    same digest differ only where `update_package` changes them."""
+    digest = hashlib.sha256(str(models_mod).encode())
+    for item in items:
+        digest.update(f"\0{item.guid}\x1f{item.model}\x1f{item.deck}".encode())
+    return digest.hexdigest()
+
+
+def _changed(
+    items: Sequence[identity.Planned], state: identity.State, new_state: identity.State
+) -> list[identity.Planned]:
+    """The notes whose mod or content (fields and tags: the entry's hash) moved since the state
+    of the last build."""
+    found = []
+    for item in items:
+        old, new = state.entries.get(item.guid), new_state.entries[item.guid]
+        if old is None or old.mod != new.mod or old.hash != new.hash:
+            found.append(item)
+    return found
 
 
 MEDIA_DIR = ".notedeck-media"

@@ -202,13 +202,18 @@ def deck_id(name: str) -> int:
 
 
 def write_package(
-    notes: Sequence[PackageNote], path: Path, media: Sequence[Path] = (), now: float | None = None
+    notes: Sequence[PackageNote],
+    path: Path,
+    media: Sequence[Path] = (),
+    now: float | None = None,
+    keep: Path | None = None,
 ) -> None:
     """Write an .apkg to a temporary file beside `path`, then rename it into place.
 
     `now` is the package's time stamp, which genanki gives the note types as their mod.
     genanki describes the note types, decks and collection; apkg.py writes them (genanki's own
-    writer rewrites the deck list once per deck: see apkg.py).
+    writer rewrites the deck list once per deck: see apkg.py). With `keep`, the collection is
+    kept there for `update_package`.
     """
     timestamp = time.time() if now is None else now
     models = {name: make() for name, make in MODELS.items()}
@@ -246,7 +251,31 @@ def write_package(
         },
         decks={str(deck.deck_id): deck.to_json() for deck in decks.values()},
     )
-    apkg.write_apkg(path, collection, rows, media, first_id=int(timestamp * 1000))
+    apkg.write_apkg(path, collection, rows, media, first_id=int(timestamp * 1000), keep=keep)
+
+
+def update_package(
+    changed: Sequence[PackageNote], path: Path, kept: Path, media: Sequence[Path] = ()
+) -> bool:
+    """Write the package kept at `kept` by `write_package` again with the `changed` notes'
+    new mod, fields and tags; False when that cannot give what `write_package` would (see
+    apkg.update_apkg). The caller makes sure every other note, deck and note type is the same
+    and in the same order as when the package was kept."""
+    models = {name: make() for name, make in MODELS.items()}
+    ords: dict[tuple[str, tuple[bool, ...]], tuple[int, ...]] = {}
+    rows = [
+        apkg.NoteRow(
+            note.guid,
+            models[note.model].model_id,
+            deck_id(note.deck),
+            note.mod,
+            tuple(note.fields),
+            tuple(note.tags),
+            _card_ords(models[note.model], note.fields, ords),
+        )
+        for note in changed
+    ]
+    return apkg.update_apkg(path, kept, rows, media)
 
 
 def _deck_order(names: list[str]) -> Any:
