@@ -235,6 +235,40 @@ def test_a_package_updated_in_place_is_the_one_written_afresh(vault: Path, tmp_p
     assert kept.is_file()
 
 
+def _edit(note: Path, mark: str) -> None:
+    lines = note.read_text(encoding="utf-8").split("\n")
+    index = next(i for i, line in enumerate(lines) if line.startswith(("- ", "* ")))
+    lines[index] += f" ({mark})"
+    note.write_text("\n".join(lines), encoding="utf-8")
+
+
+def test_the_journal_holds_what_the_builds_after_the_base_changed(
+    vault: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    _build(vault, out)
+    base = (out / cache.CACHE_DIR / cache.CACHE_FILE).read_bytes()
+    for index, name in enumerate(("area1/note0001.md", "area2/note0007.md", "area1/note0001.md")):
+        _edit(vault / name, f"edit {index}")
+        assert build([vault], BuildOptions(out=out, now=NOW + index + 1)).counts()["changed"] == 1
+    # Only the journal was written; read with its base, it is this build's cache and record.
+    assert (out / cache.CACHE_DIR / cache.CACHE_FILE).read_bytes() == base
+    assert (out / cache.CACHE_DIR / cache.JOURNAL_FILE).is_file()
+    warm = cache.load(out)
+    from_file, _ = load_state(out)
+    assert warm.record.state.state == from_file
+    assert list(warm.record.state.state.entries) == list(from_file.entries)  # the file's order
+    extract_paths([vault], cache=warm, render=render_card)
+    assert (warm.hits, warm.misses) == (NOTES, 0)
+    rows, plain = _build(vault, out), _build(vault, tmp_path / "plain", cache=False)
+    assert [row[:4] for row in rows] == [row[:4] for row in plain]  # all but the mods
+    # A damaged journal leaves the base: the notes changed since are read again.
+    (out / cache.CACHE_DIR / cache.JOURNAL_FILE).write_bytes(b"garbage")
+    cold = cache.load(out)
+    extract_paths([vault], cache=cold, render=render_card)
+    assert (cold.hits, cold.misses) == (NOTES - 2, 2)
+
+
 def test_changed_settings_or_paths_miss_the_cache(vault: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     _build(vault, out)

@@ -110,6 +110,24 @@ class Record:
     state: identity.Snapshot
     packages: tuple[Written, ...]
 
+    def changes_since(self, base: Any) -> Any:
+        """This record as its changes since `base` (the cache's journal keeps it so)."""
+        if not isinstance(base, Record):
+            return self
+        return RecordChanges(self.state.changes_since(base.state), self.packages)
+
+
+@dataclass(frozen=True)
+class RecordChanges:
+    """A record as its changes since an earlier one (see Record.changes_since)."""
+
+    state: identity.SnapshotChanges
+    packages: tuple[Written, ...]
+
+    def on(self, base: Any) -> Record:
+        """The record, given the earlier one."""
+        return Record(self.state.on(base.state), self.packages)
+
 
 def write(
     paths: Sequence[Path],

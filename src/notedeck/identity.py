@@ -255,6 +255,14 @@ class Snapshot:
     stamp: tuple[int, ...] | None
     spans: dict[str, tuple[int, int]]
 
+    def changes_since(self, base: Snapshot) -> SnapshotChanges:
+        """This snapshot as its differences from `base`, to store in little room."""
+        old, entries = base.state.entries, self.state.entries
+        changed = {guid: tuple(e) for guid, e in entries.items() if old.get(guid) != e}
+        gone = tuple(guid for guid in old if guid not in entries)
+        header = (self.state.namespace, self.state.models_hash, self.state.models_mod)
+        return SnapshotChanges(header, changed, gone, self.stamp, self.spans)
+
     def __getstate__(self) -> object:
         # Plain tuples: pickle makes and reads those in C, a named tuple through Python calls.
         state = self.state
@@ -269,6 +277,27 @@ class Snapshot:
         object.__setattr__(self, "state", state)
         object.__setattr__(self, "stamp", stamp)
         object.__setattr__(self, "spans", spans)
+
+
+@dataclass(frozen=True)
+class SnapshotChanges:
+    """A snapshot as its differences from an earlier one (`Snapshot.changes_since`)."""
+
+    header: tuple[str, str, int]  # namespace, models_hash, models_mod
+    entries: dict[str, tuple[Any, ...]]  # the entries not in the earlier one as they are
+    gone: tuple[str, ...]  # the GUIDs of the earlier one that are no more
+    stamp: tuple[int, ...] | None
+    spans: dict[str, tuple[int, int]]
+
+    def on(self, base: Snapshot) -> Snapshot:
+        """The snapshot these changes were taken from, given the earlier one."""
+        entries = dict(base.state.entries)
+        for guid in self.gone:
+            del entries[guid]
+        entries.update({guid: Entry._make(e) for guid, e in self.entries.items()})
+        namespace, models_hash, models_mod = self.header
+        state = State(namespace, dict(sorted(entries.items())), models_hash, models_mod)
+        return Snapshot(state, self.stamp, self.spans)
 
 
 def file_stamp(path: Path) -> tuple[int, ...] | None:
