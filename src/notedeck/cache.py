@@ -16,6 +16,7 @@ The cache is a pickle: it is trusted as much as the output folder it lives in.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -122,7 +123,7 @@ def code_fingerprint() -> str:
 def entry_key(raw: bytes, note_file: NoteFile, config: Config) -> str:
     """The cache key of a note: its bytes, where it is and the settings it is read with."""
     digest = hashlib.sha256(raw)
-    for part in (note_file.display, str(note_file.root), repr(config)):
+    for part in (note_file.display, str(note_file.root), _settings_text(config)):
         digest.update(b"\0" + part.encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
@@ -140,6 +141,11 @@ class _OwnClassesUnpickler(pickle.Unpickler):
             if isinstance(found, type) and dataclasses.is_dataclass(found):
                 return found
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+
+
+@functools.lru_cache(maxsize=64)  # one Config per notes folder, asked for every note
+def _settings_text(config: Config) -> str:
+    return repr(config)
 
 
 def load(out: Path) -> Cache:

@@ -50,9 +50,11 @@ def find_notes(paths: Iterable[Path]) -> tuple[list[NoteFile], list[Diagnostic]]
     """Every note file below the given folders (and the given files), sorted, each once."""
     found: list[NoteFile] = []
     diagnostics: list[Diagnostic] = []
-    for given in paths:
+    linked: list[Path] = []  # note files that are symbolic links
+    given_paths = list(paths)
+    for given in given_paths:
         if given.is_dir():
-            found.extend(_walk(given, diagnostics))
+            found.extend(_walk(given, diagnostics, linked))
         elif given.is_file() and given.name.lower().endswith(NOTE_SUFFIXES):
             found.append(NoteFile(given, given.parent))
         elif given.is_symlink():
@@ -63,13 +65,17 @@ def find_notes(paths: Iterable[Path]) -> tuple[list[NoteFile], list[Diagnostic]]
             raise UsageProblem(f"{given}: not a folder or a regular file")
         else:
             raise UsageProblem(f"{given}: no such notes folder or file")
+    if len(given_paths) == 1 and given_paths[0].is_dir() and not linked:
+        # One folder walked without following links: no file can be found twice, and
+        # resolving 2,000 paths was a tenth of a rebuild.
+        return sorted(found, key=lambda n: str(n.path)), diagnostics
     unique: dict[str, NoteFile] = {}
     for note in found:
         unique.setdefault(os.path.realpath(note.path), note)
     return sorted(unique.values(), key=lambda n: str(n.path)), diagnostics
 
 
-def _walk(root: Path, diagnostics: list[Diagnostic]) -> Iterator[NoteFile]:
+def _walk(root: Path, diagnostics: list[Diagnostic], linked: list[Path]) -> Iterator[NoteFile]:
     real_root = os.path.realpath(root)
 
     def unreadable(exc: OSError) -> None:
@@ -93,6 +99,7 @@ def _walk(root: Path, diagnostics: list[Diagnostic]) -> Iterator[NoteFile]:
                 if problem:
                     diagnostics.append(warning(str(path), 0, f"{problem} not followed"))
                     continue
+                linked.append(path)
             yield NoteFile(path, root)
 
 
