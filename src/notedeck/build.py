@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
+import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -206,7 +207,7 @@ def write(
             for (path, items), files, (name, names, order) in zip(
                 targets, media, layout, strict=True
             ):
-                kept = cache.folder / f"{path.name}.anki2" if cache and cache.folder else None
+                kept = _kept_collection(cache, path)
                 old = before.get(name)
                 updated = False
                 if (
@@ -219,7 +220,10 @@ def write(
                     and old.kept_stamp == identity.file_stamp(kept)
                 ):
                     changed = _changed(items, state, new_state)
-                    updated = update_package(changed, path, kept, files)
+                    try:
+                        updated = update_package(changed, path, kept, files)
+                    except (OSError, sqlite3.Error):  # the kept copy is gone or damaged
+                        updated = False
                 if not updated:
                     # The note types' mod moves only when they change (see identity.plan).
                     write_package(items, path, files, now=new_state.models_mod, keep=kept)
@@ -258,6 +262,18 @@ def _keep_failed_notes(
             )
         kept.append(item)
     return kept
+
+
+def _kept_collection(cache: cache_module.Cache | None, package: Path) -> Path | None:
+    """Where the collection of `package` is kept for the next build; None without a cache or
+    when its folder cannot be made (keeping it only saves time)."""
+    if cache is None or cache.folder is None:
+        return None
+    try:
+        cache.folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return cache.folder / f"{package.name}.anki2"
 
 
 def _order(items: Sequence[identity.Planned], models_mod: int) -> str:
