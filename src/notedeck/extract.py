@@ -490,10 +490,11 @@ def _meta_text(value: Any) -> str:
     return str(value).strip() if isinstance(value, str | int | float) and str(value).strip() else ""
 
 
+@functools.lru_cache(maxsize=1 << 12)  # the same folders stand above many notes
 def _deck_part(text: str) -> str:
     # Anki drops control characters from deck names (YAML escapes like "\x01" make them):
     # drop them here too, so the deck written is the deck Anki shows.
-    return re.sub(r"\s+", " ", CONTROL_CHARACTERS.sub("", text.replace('"', "'"))).strip()[:100]
+    return _SPACES.sub(" ", CONTROL_CHARACTERS.sub("", text.replace('"', "'"))).strip()[:100]
 
 
 def front_matter_tags(meta: dict[str, Any]) -> tuple[str, ...]:

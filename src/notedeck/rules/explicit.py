@@ -35,6 +35,7 @@ _FLASHCARD_TAG = re.compile(r"^(?:#flashcards(?:/[^\s#]*)?[ \t]*)+", re.IGNORECA
 _LIST_MARKER = re.compile(r"^(?:[-*+][ \t]+|\d+[.)][ \t]+)")
 _QUOTE_MARKER = re.compile(r"^[ \t]*(?:>[ \t]?)+")
 MULTI_LINE = "?"
+_MAY_MARK = re.compile(r"::|==|\?")
 MULTI_LINE_REVERSED = "??"
 
 
@@ -200,6 +201,10 @@ def _runs(lines: list[_Line]) -> Iterator[list[_Line]]:
 def find(section: Section, ctx: Context) -> Iterator[Finding]:
     """Every card marked in the plugin's syntax in the section."""
     highlights = ctx.config.highlight_cloze
+    # Every card needs a separator or deletion (`::`), a highlight (`==`) or a `?` line: most
+    # sections have none of them, and are not read line by line.
+    if not any(_MAY_MARK.search(raw) for block in section.blocks for raw in block.lines):
+        return
     commented = _html_comment_lines(section)
     lines = [line for line in _section_lines(section) if line.number not in commented]
     for run in _runs(lines):
