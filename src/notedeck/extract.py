@@ -234,6 +234,8 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
                 Decision(Location(shown, section.line), "skip", _why_nothing(section, cfg))
             )
     decks = tag_decks(note.body, base_tags) if cfg.tag_decks else {}
+    # A file name may hold U+001F, Anki's field separator: the card shows the path.
+    note_path = CONTROL_CHARACTERS.sub("\ufffd", str(note.source.file.relative))
     cards = []
     for candidate, topic, duplicate_of in _dedupe(found):
         location = Location(shown, candidate.line)
@@ -257,8 +259,7 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
             deck=decks.get(candidate.line, deck),
             kind=candidate.kind,
             location=location,
-            # A file name may hold U+001F, Anki's field separator: the card shows the path.
-            note_path=CONTROL_CHARACTERS.sub("\ufffd", str(note.source.file.relative)),
+            note_path=note_path,
             note_type=(
                 "reversed"
                 if cfg.reversed and candidate.note_type == "basic" and candidate.kind == "explicit"
