@@ -316,7 +316,8 @@ def test_a_build_leaves_no_temporary_file(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     outcome = build_case(tmp_path, {"other.md": OTHER}, previous=False)
     assert outcome.result.exit_code == 0
-    cache = [CACHE_DIR, f"{CACHE_DIR}/{CACHE_FILE}"]
+    # The cache and the collection kept for the next build's update are no temporary files.
+    cache = [CACHE_DIR, f"{CACHE_DIR}/{CACHE_FILE}", f"{CACHE_DIR}/notes.apkg.anki2"]
     assert sorted(outcome.after) == sorted([*cache, STATE, "notes.apkg"])
     assert list(scratch.iterdir()) == []
     scratch.rmdir()

@@ -61,21 +61,26 @@ def write_apkg(
     media: Sequence[Path] = (),
     first_id: int = 0,
     keep: Path | None = None,
-) -> None:
+) -> bool:
     """Write the package to a temporary file beside `path`, then rename it into place.
 
     Note and card IDs count up from `first_id` (genanki starts at the build time in ms).
-    With `keep`, the collection is also kept there, for `update_apkg` to change next time.
+    With `keep`, the collection is also copied there, for `update_apkg` to change next time;
+    True when it was (keeping it only saves time: a failure removes the old copy and is
+    otherwise ignored).
     """
-    if keep is not None:
-        keep.parent.mkdir(parents=True, exist_ok=True)
-    # Beside `keep`, so that keeping the collection is a rename.
-    with tempfile.TemporaryDirectory(prefix=".notedeck-", dir=keep and keep.parent) as scratch:
+    with tempfile.TemporaryDirectory(prefix="notedeck-") as scratch:
         database = Path(scratch) / "collection.anki2"
         _write_database(database, collection, notes, first_id)
         _zip(path, database, media)
-        if keep is not None:
-            os.replace(database, keep)
+        if keep is None:
+            return False
+        try:
+            _copy(database, keep)
+        except OSError:
+            keep.unlink(missing_ok=True)  # an older copy no longer matches the package
+            return False
+        return True
 
 
 def update_apkg(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import hashlib
 import sqlite3
@@ -217,6 +216,7 @@ def write(
                     and old is not None
                     and (old.media, old.order) == (names, order)
                     and old.stamp == identity.file_stamp(path)
+                    and old.kept_stamp is not None
                     and old.kept_stamp == identity.file_stamp(kept)
                 ):
                     changed = _changed(items, state, new_state)
@@ -226,7 +226,9 @@ def write(
                         updated = False
                 if not updated:
                     # The note types' mod moves only when they change (see identity.plan).
-                    write_package(items, path, files, now=new_state.models_mod, keep=kept)
+                    models_mod = new_state.models_mod
+                    if not write_package(items, path, files, now=models_mod, keep=kept):
+                        kept = None  # no copy of this package's collection to change next time
                 stamps = identity.file_stamp(path), identity.file_stamp(kept) if kept else None
                 written.append(Written(name, names, order, *stamps))
             saved = identity.save_state(out, new_state, snapshot)
@@ -257,9 +259,7 @@ def _keep_failed_notes(
             and previous.location.rsplit(":", 1)[0] in failed
         ):
             new_state.entries[item.guid] = previous
-            item = dataclasses.replace(
-                item, mod=previous.mod, tags=previous.tags, status="unchanged"
-            )
+            item = item._replace(mod=previous.mod, tags=previous.tags, status="unchanged")
         kept.append(item)
     return kept
 

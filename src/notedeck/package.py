@@ -207,13 +207,13 @@ def write_package(
     media: Sequence[Path] = (),
     now: float | None = None,
     keep: Path | None = None,
-) -> None:
+) -> bool:
     """Write an .apkg to a temporary file beside `path`, then rename it into place.
 
     `now` is the package's time stamp, which genanki gives the note types as their mod.
     genanki describes the note types, decks and collection; apkg.py writes them (genanki's own
     writer rewrites the deck list once per deck: see apkg.py). With `keep`, the collection is
-    kept there for `update_package`.
+    kept there for `update_package`: True when it was.
     """
     timestamp = time.time() if now is None else now
     models = {name: make() for name, make in MODELS.items()}
@@ -251,7 +251,7 @@ def write_package(
         },
         decks={str(deck.deck_id): deck.to_json() for deck in decks.values()},
     )
-    apkg.write_apkg(path, collection, rows, media, first_id=int(timestamp * 1000), keep=keep)
+    return apkg.write_apkg(path, collection, rows, media, first_id=int(timestamp * 1000), keep=keep)
 
 
 def update_package(
