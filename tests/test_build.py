@@ -79,3 +79,13 @@ def test_building_twice_gives_the_same_guids_and_no_duplicate(
         assert (third.new, third.conflicting) == (0, 0)
         terms = [note["fields"]["Term"] for note in notes(col)]
         assert len(terms) == len(set(terms)) == 18
+
+
+def test_package_and_state_get_the_mode_of_a_new_file(package: Path) -> None:
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    expected = 0o666 & ~umask
+    assert package.stat().st_mode & 0o777 == expected
+    assert (package.parent / ".notedeck-state.json").stat().st_mode & 0o777 == expected

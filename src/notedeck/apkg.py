@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import errno
 import json
-import os
 import re
 import shutil
 import sqlite3
@@ -23,6 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from .output import replacing
 
 # ivl, factor, reps, lapses, left, odue, odid, flags, data of a card never reviewed
 _NEW_CARD = (0, 0, 0, 0, 0, 0, 0, 0, "")
@@ -93,11 +94,21 @@ def update_apkg(
     Only the note's mod, fields and tags change, and its cards' mod: what a rebuild after an
     edit changes. The caller makes sure the rest of the collection is what it would write.
     """
-    handle, temp = tempfile.mkstemp(prefix=f".{kept.name}.", suffix=".tmp", dir=kept.parent)
-    os.close(handle)
-    scratch = Path(temp)
+    # The kept collection is changed in a copy, which replaces it only once the package is out.
     try:
-        _copy(kept, scratch)
+        _update_kept(path, kept, notes, media)
+    except _NotKept:
+        return False
+    return True
+
+
+class _NotKept(Exception):
+    """A note of the rebuild is not in the kept collection as it would be written."""
+
+
+def _update_kept(path: Path, kept: Path, notes: Sequence[NoteRow], media: Sequence[Path]) -> None:
+    with replacing(kept) as scratch:
+        shutil.copyfile(kept, scratch)
         connection = sqlite3.connect(scratch)
         try:
             connection.execute("PRAGMA synchronous = OFF")
@@ -108,13 +119,13 @@ def update_apkg(
                     "SELECT id, mid FROM notes WHERE guid = ?", (note.guid,)
                 ).fetchall()
                 if len(found) != 1 or found[0][1] != note.model_id:
-                    return False
+                    raise _NotKept
                 note_id = found[0][0]
                 cards = connection.execute(
                     "SELECT ord, did FROM cards WHERE nid = ? ORDER BY id", (note_id,)
                 ).fetchall()
                 if [(o, note.deck_id) for o in note.card_ords] != cards:
-                    return False
+                    raise _NotKept
                 connection.execute(
                     "UPDATE notes SET mod = ?, tags = ?, flds = ?, sfld = ? WHERE id = ?",
                     (
@@ -130,37 +141,20 @@ def update_apkg(
         finally:
             connection.close()
         _zip(path, scratch, media)
-        os.replace(scratch, kept)
-        return True
-    finally:
-        scratch.unlink(missing_ok=True)
 
 
 def _zip(path: Path, database: Path, media: Sequence[Path]) -> None:
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        with zipfile.ZipFile(temp, "w") as archive:
-            archive.write(database, "collection.anki2")
-            archive.writestr("media", json.dumps({str(i): m.name for i, m in enumerate(media)}))
-            for index, media_path in enumerate(media):
-                archive.write(media_path, str(index))
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with replacing(path) as scratch, zipfile.ZipFile(scratch, "w") as archive:
+        archive.write(database, "collection.anki2")
+        archive.writestr("media", json.dumps({str(i): m.name for i, m in enumerate(media)}))
+        for index, media_path in enumerate(media):
+            archive.write(media_path, str(index))
 
 
 def _copy(source: Path, target: Path) -> None:
     """Copy a file through a temporary file beside `target`, so `target` is never half."""
-    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    try:
-        shutil.copyfile(source, temp)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with replacing(target) as scratch:
+        shutil.copyfile(source, scratch)
 
 
 def _write_database(

@@ -16,6 +16,7 @@ from . import cache as cache_module
 from . import identity
 from .errors import Diagnostic, NotedeckError
 from .extract import Extraction, extract_paths
+from .output import write_atomic
 from .package import models_hash, update_package, write_package
 from .render import MediaFile, RenderedCard, render_card, render_cards
 from .report import Report, sort_warnings
@@ -316,7 +317,7 @@ def _media_files(out: Path, media: list[MediaFile]) -> list[Path]:
         target = folder / item.name
         if not target.is_file():
             folder.mkdir(exist_ok=True)
-            identity.write_atomic(target, item.path.read_bytes())
+            write_atomic(target, item.path.read_bytes())
         paths[item.name] = target
     return sorted(paths.values())
 

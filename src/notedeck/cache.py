@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import Diagnostic
+from .output import write_atomic
 from .sources import read_note_bytes
 
 if TYPE_CHECKING:
@@ -209,8 +210,6 @@ def save(cache: Cache) -> None:
     """
     if cache.folder is None or not cache.changed:
         return
-    from .identity import write_atomic  # identity imports extract, which imports this module
-
     added = {k: v for k, v in cache.current.items() if k not in cache.base_keys}
     record = cache.next_record
     small = len(added) <= max(JOURNAL_MIN, len(cache.current) // 20)

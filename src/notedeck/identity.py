@@ -11,16 +11,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from .errors import Diagnostic, error, warning
 from .extract import Card
+from .output import write_atomic
 from .package import guid_for
 from .terms import normalise_term
 
@@ -358,22 +357,6 @@ def save_state(out_dir: Path, state: State, previous: Snapshot | None = None) ->
     write_atomic(path, pieces)
     saved = State(state.namespace, entries, state.models_hash, state.models_mod)
     return Snapshot(saved, file_stamp(path), spans)
-
-
-def write_atomic(path: Path, content: bytes | Iterable[bytes]) -> None:
-    """Replace `path` with `content` (bytes, or pieces of it written as they come) so that
-    readers see the old file or the new, never half."""
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            if isinstance(content, bytes):
-                stream.write(content)
-            else:
-                stream.writelines(content)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def content_hash(model: str, fields: Sequence[str], tags: Sequence[str]) -> str:

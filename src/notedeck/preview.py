@@ -19,7 +19,7 @@ from typing import Any
 
 from .errors import Diagnostic, NotedeckError
 from .extract import extract_paths
-from .identity import write_atomic
+from .output import write_atomic
 from .package import CSS
 from .render import MediaFile, RenderedCard, cloze_numbers, render_cards
 
