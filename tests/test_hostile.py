@@ -270,6 +270,14 @@ def test_shapes(tmp_path: Path, name: str, stderr: list[str], expected: list[str
     assert all(str(n["fields"][0]).strip() for n in notes)  # type: ignore[index]
 
 
+def test_headings_without_words_say_so_in_check() -> None:
+    result = run_cli("check", str(HOSTILE / "punctuation-headings.md"), "--format", "json")
+    entries = json.loads(result.stdout)["notes"][0]["entries"]
+    skips = {e["line"]: e["message"] for e in entries if e["verdict"] == "skip"}
+    reason = "the heading has no words, only punctuation or symbols"
+    assert skips == {1: reason, 5: reason, 9: reason, 13: reason}
+
+
 def test_ragged_table_rows_keep_their_cells(tmp_path: Path) -> None:
     notes = build_case(tmp_path, fixture("ragged-table.md")).notes
     by_term = {n["fields"][0]: n["fields"][1] for n in notes}  # type: ignore[index]

@@ -297,6 +297,9 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
     if is_label(term):
         yield Skip(section.line, f"'{term}' is a label heading, not a term")
         return
+    if not any(ch.isalnum() for ch in term):
+        yield Skip(section.line, "the heading has no words, only punctuation or symbols")
+        return
     if not ctx.is_term(term):
         yield Skip(section.line, "the heading is too long or a sentence, not a term")
         return
