@@ -18,14 +18,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import multiprocessing
 import os
 import pickle
 import re
 import sys
-import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +32,8 @@ from .output import write_atomic
 from .sources import read_note_bytes
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from .config import Config
     from .extract import Card, Decision
     from .sources import NoteFile
@@ -351,6 +350,12 @@ def worker_count(jobs: int | None, notes: int) -> int:
 
 
 def _executor(workers: int) -> Executor:
+    # Imported here: a rebuild that reads a few notes starts no pool, and these imports were a
+    # tenth of its import time.
+    import multiprocessing
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
     # fork starts a worker in milliseconds with notedeck already imported; it is only safe while
     # this process runs no other thread, so otherwise fall back to a fresh interpreter per worker.
     methods = multiprocessing.get_all_start_methods()

@@ -340,19 +340,23 @@ def save_state(out_dir: Path, state: State, previous: Snapshot | None = None) ->
     entries = dict(sorted(state.entries.items()))
     spans: dict[str, tuple[int, int]] = {}
     pieces: list[bytes] = [encode(header)[:-1].encode() + b', "notes": {']
-    offset = len(pieces[0])
-    for index, (guid, entry) in enumerate(entries.items()):
-        lead = b",\n" if index else b"\n"
-        span = old_spans.get(guid) if old_entries.get(guid) == entry else None
+    offset = len(pieces[0]) - 1  # as if the first note's lead were two bytes, like the rest
+    # Bound once: the loop runs once per card. Every line after the first is led by ",\n";
+    # the first one's lead is its last byte (see below).
+    old_entry, old_span, add = old_entries.get, old_spans.get, pieces.append
+    for guid, entry in entries.items():
+        span = old_span(guid) if old_entry(guid) == entry else None
         if span is not None:
             line = old_bytes[span[0] : span[1]]
         else:
             line = (encode(guid) + ": " + encode(entry._asdict())).encode()
-        start = offset + len(lead)
+        start = offset + 2
         offset = start + len(line)
         spans[guid] = (start, offset)
-        pieces.append(lead)
-        pieces.append(line)
+        add(b",\n")
+        add(line)
+    if len(pieces) > 1:
+        pieces[1] = b"\n"
     pieces.append(b"\n}}\n")
     write_atomic(path, pieces)
     saved = State(state.namespace, entries, state.models_hash, state.models_mod)
@@ -445,20 +449,24 @@ def plan(
     notes: list[Planned] = []
     new_state = State(namespace)
     entries = new_state.entries
-    for index, (card, key) in enumerate(keyed):
+    # Bound once: this loop runs once per card, and a rebuild after one edit is mostly it.
+    find, status_of, make_planned, make_entry = known.get, statuses.get, Planned, Entry
+    for index, ((card, key), (_, model, fields), facts_of) in enumerate(
+        zip(keyed, rendered, every, strict=True)
+    ):
         guid = guids[index]
-        model, fields = rendered[index][1], rendered[index][2]
-        digest = every[index].content_hash
-        last = known.get(guid)
+        digest = facts_of.content_hash
+        last = find(guid)
         if last is None:
             status, mod = "added", now
         elif last.hash == digest and not last.removed:
-            status, mod = statuses.get(index) or "unchanged", last.mod
+            status, mod = status_of(index) or "unchanged", last.mod
         else:  # changed, or a tombstone brought back: the note in Anki must be updated
-            status, mod = statuses.get(index) or "changed", newer_mod(last.mod, now)
-        location = str(card.location)
+            status, mod = status_of(index) or "changed", newer_mod(last.mod, now)
+        place = card.location  # str(Location) inlined: one call less per card
+        location = f"{place.path}:{place.line}" if place.line else place.path
         notes.append(
-            Planned(
+            make_planned(
                 guid,
                 mod,
                 model,
@@ -472,12 +480,12 @@ def plan(
                 last.mod if last else None,
             )
         )
-        entry = Entry(
+        entry = make_entry(
             key,
             digest,
             mod,
             card.term,
-            every[index].definition_hash,
+            facts_of.definition_hash,
             card.deck,
             model,
             fields,
