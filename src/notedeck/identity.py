@@ -9,6 +9,7 @@ get a newer mod and renamed or moved cards keep their GUID and with it their rev
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from collections import Counter, defaultdict
@@ -86,7 +87,13 @@ def assign_keys(
     diagnostics: list[Diagnostic] = []
     keys: list[str] | None = None
     for level in (1, 2, 3):
-        keys = [card_key(card, depth[i], known[i]) for i, card in enumerate(cards)]
+        if level == 1 and facts is not None:  # every depth is 0: card_key inlined, per card
+            pairs = zip(cards, facts, strict=True)
+            keys = [card.deck + _SEP + fact.normalised_term for card, fact in pairs]
+        else:
+            keys = [card_key(card, depth[i], known[i]) for i, card in enumerate(cards)]
+        if len(set(keys)) == len(keys):  # no collision, the usual case: no groups to make
+            break
         groups: dict[str, list[int]] = defaultdict(list)
         for index, key in enumerate(keys):
             groups[key].append(index)
@@ -271,7 +278,7 @@ class Snapshot:
 
     def __setstate__(self, saved: Any) -> None:
         (namespace, models_hash, models_mod), entries, stamp, spans = saved
-        make = Entry._make
+        make = functools.partial(tuple.__new__, Entry)  # Entry._make without a Python call
         state = State(namespace, {g: make(e) for g, e in entries.items()}, models_hash, models_mod)
         object.__setattr__(self, "state", state)
         object.__setattr__(self, "stamp", stamp)
@@ -293,9 +300,13 @@ class SnapshotChanges:
         entries = dict(base.state.entries)
         for guid in self.gone:
             del entries[guid]
-        entries.update({guid: Entry._make(e) for guid, e in self.entries.items()})
+        fresh = {guid: Entry._make(e) for guid, e in self.entries.items()}
+        new_guid = any(guid not in entries for guid in fresh)
+        entries.update(fresh)
+        if new_guid:  # else the base's order (by GUID) holds: sorting 20,000 again is time
+            entries = dict(sorted(entries.items()))
         namespace, models_hash, models_mod = self.header
-        state = State(namespace, dict(sorted(entries.items())), models_hash, models_mod)
+        state = State(namespace, entries, models_hash, models_mod)
         return Snapshot(state, self.stamp, self.spans)
 
 
@@ -436,7 +447,8 @@ def plan(
     each card's `card_facts` computed earlier (None where not); the others are computed here.
     """
     given: Sequence[Sequence[str] | None] = facts if facts is not None else [None] * len(rendered)
-    make = CardFacts._make  # the cache keeps them as plain tuples
+    # The cache keeps them as plain tuples; CardFacts._make without a Python call per card.
+    make = functools.partial(tuple.__new__, CardFacts)
     every = [
         make(found) if found is not None else card_facts(card, model, fields)
         for (card, model, fields), found in zip(rendered, given, strict=True)
@@ -579,10 +591,12 @@ def _match(
 
     live_by_key = {e.key: g for g, e in known.items() if not e.removed}
     dead_by_key = {e.key: g for g, e in known.items() if e.removed}
-    for index, (_, key) in enumerate(keyed):
-        guid = live_by_key.get(key) or dead_by_key.get(key)
-        if guid is not None and guid not in claimed and not other_type(index, guid):
-            claim(index, guid)
+    live, dead = live_by_key.get, dead_by_key.get
+    for index, (_, key) in enumerate(keyed):  # once per card: claim and other_type inlined
+        guid = live(key) or dead(key)
+        if guid is not None and guid not in claimed and known[guid].model == models[index]:
+            guids[index] = guid
+            claimed[guid] = index
 
     vanished = {g: e for g, e in known.items() if g not in claimed and not e.removed}
     by_term: dict[str, list[str]] = defaultdict(list)
