@@ -192,6 +192,29 @@ def test_the_state_file_of_a_rebuild_is_the_one_a_fresh_save_writes(
     assert (out / STATE_NAME).read_bytes() == (tmp_path / STATE_NAME).read_bytes()
 
 
+def test_a_state_file_patched_line_by_line_is_the_one_a_fresh_save_writes(
+    vault: Path, tmp_path: Path
+) -> None:
+    # Same GUIDs, changed definitions: the rebuild patches the changed lines into the last
+    # file. The first edit makes lines longer (every later line moves), the second keeps their
+    # length, and each rebuild starts from where the one before left its lines.
+    out = tmp_path / "out"
+    _build(vault, out)
+    note = vault / "area1" / "note0001.md"
+    for number, (old, new) in enumerate(
+        (("behind it.", "behind it, twice over."), ("twice over.", "thrice over.")), 1
+    ):
+        note.write_text(note.read_text(encoding="utf-8").replace(old, new), "utf-8")
+        report = build([vault], BuildOptions(out=out, now=NOW + 60 * number))
+        assert report.counts()["changed"] == 7 and report.counts()["added"] == 0
+        state, warnings = load_state(out)
+        assert state is not None and warnings == []
+        fresh = tmp_path / f"fresh{number}"
+        fresh.mkdir()
+        save_state(fresh, state)
+        assert (out / STATE_NAME).read_bytes() == (fresh / STATE_NAME).read_bytes()
+
+
 def test_a_plan_from_the_facts_of_the_extraction_equals_one_without(vault: Path) -> None:
     extraction = extract_paths([vault], render=render_card, jobs=2)
     rendered = [(r.card, r.model, r.fields) for r in extraction.rendered]
