@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
+import sqlite3
+import zipfile
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -17,6 +21,8 @@ from notedeck.package import (
     REVERSED_FIELDS,
     REVERSED_MODEL_ID,
     model_name,
+    update_package,
+    write_package,
 )
 from tests.anki_helpers import collection, import_package, notes
 from tests.conftest import FIXTURES
@@ -128,3 +134,77 @@ def test_changing_a_cards_note_type_adds_a_new_note_and_retires_the_old(tmp_path
         ("notedeck Basic", 1, True),
         ("notedeck Basic (and reversed card)", 2, False),
     ]
+
+
+def test_the_package_module_agrees_with_genanki_without_importing_it() -> None:
+    # guid_for, the note type kinds and models_hash are made without genanki (a rebuild that
+    # changes a few notes imports none of it); they must be what genanki gives.
+    import genanki
+
+    from notedeck import package
+
+    values = [("ns", "deck", "term"), ("名前空間", "デッキ::下", "用語", 3), (), ("",), (0,)]
+    values += [("n", str(i), "x" * i) for i in range(200)]
+    for value in values:
+        assert package.guid_for(*value) == genanki.guid_for(*value)
+    assert (package.FRONT_BACK, package.CLOZE) == (genanki.Model.FRONT_BACK, genanki.Model.CLOZE)
+    digest = hashlib.sha256()
+    for name, make in sorted(package.MODELS.items()):
+        model = make()
+        text = json.dumps([name, model.fields, model.templates, model.css], sort_keys=True)
+        digest.update(text.encode("utf-8"))
+    assert package.models_hash() == digest.hexdigest()[:20]
+    assert [package.model_id(name) for name in sorted(package.MODELS)] == [
+        package.MODELS[name]().model_id for name in sorted(package.MODELS)
+    ]
+
+
+class _Note(NamedTuple):
+    guid: str
+    mod: int
+    model: str
+    deck: str
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
+def _package_tables(path: Path) -> tuple[list[Any], list[Any]]:
+    scratch = path.with_suffix(".anki2")
+    with zipfile.ZipFile(path) as archive:
+        scratch.write_bytes(archive.read("collection.anki2"))
+    connection = sqlite3.connect(scratch)
+    try:
+        return (
+            connection.execute("SELECT * FROM notes ORDER BY id").fetchall(),
+            connection.execute("SELECT * FROM cards ORDER BY id").fetchall(),
+        )
+    finally:
+        connection.close()
+
+
+def test_an_update_keeps_cards_only_while_the_same_fields_are_empty(tmp_path: Path) -> None:
+    basic, cloze = model_name("basic"), model_name("cloze")
+    before = [
+        _Note("g1", 100, basic, "d", ("Term", "<p>def</p>", "Topic", "src"), ("t",)),
+        _Note("g2", 100, basic, "d", ("Other", "<p>more</p>", "", "src"), ()),
+        _Note("g3", 100, cloze, "d", ("a {{c1::b}}", "", "", "src"), ()),
+    ]
+    kept, path, fresh = tmp_path / "kept.anki2", tmp_path / "p.apkg", tmp_path / "f.apkg"
+    assert write_package(before, path, now=50, keep=kept)
+    same_empty = [
+        before[0]._replace(mod=200, fields=("Term", "<p>new</p>", "Topic 2", "src")),
+        before[2]._replace(mod=200, fields=("a {{c1::bb}}", "", "", "src")),
+    ]
+    assert update_package(same_empty, path, kept)
+    after = [same_empty[0], before[1], same_empty[1]]
+    write_package(after, fresh, now=50)
+    # Same rows as a package written afresh, but for the IDs counted from the write time.
+    assert [r[1:] for r in _package_tables(path)[0]] == [r[1:] for r in _package_tables(fresh)[0]]
+    assert [r[3:] for r in _package_tables(path)[1]] == [r[3:] for r in _package_tables(fresh)[1]]
+    assert len(_package_tables(path)[1]) == 3
+    # A field that became empty or filled may change the cards: the update declines and
+    # writes nothing (the build then writes the package afresh).
+    written = path.read_bytes()
+    emptied = [before[1]._replace(mod=300, fields=("Other", "<p>more</p>", "Topic", "src"))]
+    assert not update_package(emptied, path, kept)
+    assert path.read_bytes() == written

@@ -40,7 +40,9 @@ class NoteRow(NamedTuple):
     mod: int
     fields: tuple[str, ...]
     tags: tuple[str, ...]
-    card_ords: tuple[int, ...]
+    # None (only for `update_apkg`): the cards the note has in the kept collection, which
+    # are right when it has the same fields empty there (front/back note types).
+    card_ords: tuple[int, ...] | None
     due: int = 0
 
 
@@ -116,15 +118,21 @@ def _update_kept(path: Path, kept: Path, notes: Sequence[NoteRow], media: Sequen
                 if _SPACE.search("".join(note.tags)):
                     raise ValueError(f"an Anki tag cannot hold spaces: {note.tags!r}")
                 found = connection.execute(
-                    "SELECT id, mid FROM notes WHERE guid = ?", (note.guid,)
+                    "SELECT id, mid, flds FROM notes WHERE guid = ?", (note.guid,)
                 ).fetchall()
                 if len(found) != 1 or found[0][1] != note.model_id:
                     raise _NotKept
-                note_id = found[0][0]
+                note_id, _, kept_fields = found[0]
                 cards = connection.execute(
                     "SELECT ord, did FROM cards WHERE nid = ? ORDER BY id", (note_id,)
                 ).fetchall()
-                if [(o, note.deck_id) for o in note.card_ords] != cards:
+                ords = note.card_ords
+                if ords is None:
+                    empty = [not f for f in kept_fields.split("\x1f")]
+                    if empty != [not f for f in note.fields]:
+                        raise _NotKept
+                    ords = tuple(o for o, _ in cards)
+                if [(o, note.deck_id) for o in ords] != cards:
                     raise _NotKept
                 connection.execute(
                     "UPDATE notes SET mod = ?, tags = ?, flds = ?, sfld = ? WHERE id = ?",
@@ -200,7 +208,7 @@ def _write_database(
                     "",
                 )
             )
-            for card_ord in note.card_ords:
+            for card_ord in note.card_ords or ():  # a new package's rows always name them
                 # id, nid, did, ord, mod, usn, type, queue, due, then the review columns
                 head = (next_id, note_id, note.deck_id, card_ord, note.mod, -1, 0, 0, note.due)
                 card_rows.append((*head, *_NEW_CARD))

@@ -10,14 +10,21 @@ import time
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import genanki
-from genanki.apkg_col import APKG_COL
-from genanki.apkg_schema import APKG_SCHEMA
 from pygments.formatters import HtmlFormatter
 
 from . import apkg
+
+if TYPE_CHECKING:
+    import genanki
+
+# genanki is imported where a note type or deck is made (writing a package afresh, a cloze
+# note's cards): a rebuild that only changes a few notes of the note types with a front and a
+# back needs none, and genanki (with the asyncio it pulls in) was a seventh of its imports.
+# genanki.Model.FRONT_BACK and genanki.Model.CLOZE (tests check they agree):
+FRONT_BACK = 0
+CLOZE = 1
 
 
 class PackageNote(Protocol):
@@ -129,9 +136,21 @@ _CLOZE_BACK = (
 )
 
 
+_BASE91 = (
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
+)
+
+
 def guid_for(*values: object) -> str:
-    """genanki's GUID hash (Anki's base91 of a SHA-256 prefix)."""
-    return str(genanki.guid_for(*values))
+    """genanki's GUID hash (Anki's base91 of a SHA-256 prefix), without importing genanki:
+    the same text as `genanki.guid_for` gives (a test compares them)."""
+    text = "__".join(str(value) for value in values)
+    number = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
+    digits = []
+    while number > 0:
+        number, digit = divmod(number, 91)
+        digits.append(_BASE91[digit])
+    return "".join(reversed(digits))
 
 
 # Each note type: its fixed ID, fixed fields, card templates (name, front, back) and kind.
@@ -140,34 +159,46 @@ _NOTE_TYPES: dict[str, tuple[int, tuple[str, ...], tuple[tuple[str, str, str], .
         BASIC_MODEL_ID,
         BASIC_FIELDS,
         (("Card 1", _FRONT, _BACK),),
-        genanki.Model.FRONT_BACK,
+        FRONT_BACK,
     ),
     REVERSED_NAME: (
         REVERSED_MODEL_ID,
         REVERSED_FIELDS,
         (("Card 1", _FRONT, _BACK), ("Card 2", _REVERSE_FRONT, _REVERSE_BACK)),
-        genanki.Model.FRONT_BACK,
+        FRONT_BACK,
     ),
     CLOZE_NAME: (
         CLOZE_MODEL_ID,
         CLOZE_FIELDS,
         (("Cloze", _CLOZE_FRONT, _CLOZE_BACK),),
-        genanki.Model.CLOZE,
+        CLOZE,
     ),
 }
 
 
-def _model(name: str) -> Any:
+def _model(name: str) -> genanki.Model:
     """The genanki note type called `name`."""
-    model_id, fields, templates, model_type = _NOTE_TYPES[name]
+    import genanki
+
+    model_id, _, _, model_type = _NOTE_TYPES[name]
+    fields, templates = _model_parts(name)
     return genanki.Model(
         model_id,
         name,
-        fields=[{"name": field} for field in fields],
-        templates=[{"name": t, "qfmt": front, "afmt": back} for t, front, back in templates],
+        fields=fields,
+        templates=templates,
         css=CSS,
         model_type=model_type,
         sort_field_index=0,
+    )
+
+
+def _model_parts(name: str) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """The fields and templates of the note type called `name`, as genanki keeps them."""
+    _, fields, templates, _ = _NOTE_TYPES[name]
+    return (
+        [{"name": field} for field in fields],
+        [{"name": t, "qfmt": front, "afmt": back} for t, front, back in templates],
     )
 
 
@@ -182,16 +213,16 @@ def model_name(note_type: str) -> str:
 
 def model_id(name: str) -> int:
     """The fixed ID of the note type called `name`."""
-    return int(MODELS[name]().model_id)
+    return _NOTE_TYPES[name][0]
 
 
 def models_hash() -> str:
     """A fingerprint of every note type (names, fields, templates, CSS): the state file keeps
     the note types' mod while it stays the same, so imports update them only on a change."""
     digest = hashlib.sha256()
-    for name, make in sorted(MODELS.items()):
-        model = make()
-        text = json.dumps([name, model.fields, model.templates, model.css], sort_keys=True)
+    for name in sorted(MODELS):
+        fields, templates = _model_parts(name)  # as genanki.Model keeps them: no genanki needed
+        text = json.dumps([name, fields, templates, CSS], sort_keys=True)
         digest.update(text.encode("utf-8"))
     return digest.hexdigest()[:20]
 
@@ -215,6 +246,10 @@ def write_package(
     writer rewrites the deck list once per deck: see apkg.py). With `keep`, the collection is
     kept there for `update_package`: True when it was.
     """
+    import genanki
+    from genanki.apkg_col import APKG_COL
+    from genanki.apkg_schema import APKG_SCHEMA
+
     timestamp = time.time() if now is None else now
     models = {name: make() for name, make in MODELS.items()}
     decks: dict[str, Any] = {}
@@ -261,17 +296,20 @@ def update_package(
     new mod, fields and tags; False when that cannot give what `write_package` would (see
     apkg.update_apkg). The caller makes sure every other note, deck and note type is the same
     and in the same order as when the package was kept."""
-    models = {name: make() for name, make in MODELS.items()}
     ords: dict[tuple[str, tuple[bool, ...]], tuple[int, ...]] = {}
     rows = [
         apkg.NoteRow(
             note.guid,
-            models[note.model].model_id,
+            model_id(note.model),
             deck_id(note.deck),
             note.mod,
             tuple(note.fields),
             tuple(note.tags),
-            _card_ords(models[note.model], note.fields, ords),
+            # A front/back note's cards depend only on which fields are empty: None asks for
+            # the cards it has in the kept collection, while that is as it was there.
+            _card_ords(_model(note.model), note.fields, ords)
+            if _NOTE_TYPES[note.model][3] == CLOZE
+            else None,
         )
         for note in changed
     ]
@@ -289,7 +327,9 @@ def _card_ords(
 ) -> tuple[int, ...]:
     """The cards genanki makes for a note. For front/back note types they depend only on which
     fields are empty, so each pattern is asked once; a cloze note is asked each time."""
-    if model.model_type == genanki.Model.CLOZE:
+    import genanki
+
+    if model.model_type == CLOZE:
         note = genanki.Note(model=model, fields=list(fields))
         return tuple(card.ord for card in note.cards)
     pattern = (model.name, tuple(map(bool, fields)))
