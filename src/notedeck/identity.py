@@ -267,7 +267,9 @@ class Snapshot:
         changed = {guid: tuple(e) for guid, e in entries.items() if old.get(guid) != e}
         gone = tuple(guid for guid in old if guid not in entries)
         header = (self.state.namespace, self.state.models_hash, self.state.models_mod)
-        return SnapshotChanges(header, changed, gone, self.stamp, self.spans)
+        # After edits that kept every line's length, the spans are the base's: not stored.
+        spans = None if self.spans == base.spans else self.spans
+        return SnapshotChanges(header, changed, gone, self.stamp, spans)
 
     def __getstate__(self) -> object:
         # Plain tuples: pickle makes and reads those in C, a named tuple through Python calls.
@@ -293,7 +295,7 @@ class SnapshotChanges:
     entries: dict[str, tuple[Any, ...]]  # the entries not in the earlier one as they are
     gone: tuple[str, ...]  # the GUIDs of the earlier one that are no more
     stamp: tuple[int, ...] | None
-    spans: dict[str, tuple[int, int]]
+    spans: dict[str, tuple[int, int]] | None  # None: the earlier one's
 
     def on(self, base: Snapshot) -> Snapshot:
         """The snapshot these changes were taken from, given the earlier one."""
@@ -307,7 +309,7 @@ class SnapshotChanges:
             entries = dict(sorted(entries.items()))
         namespace, models_hash, models_mod = self.header
         state = State(namespace, entries, models_hash, models_mod)
-        return Snapshot(state, self.stamp, self.spans)
+        return Snapshot(state, self.stamp, base.spans if self.spans is None else self.spans)
 
 
 def file_stamp(path: Path) -> tuple[int, ...] | None:
