@@ -523,9 +523,7 @@ def plan(
     new_state = State(namespace)
     entries = new_state.entries
     # Bound once: this loop runs once per card, and a rebuild after one edit is mostly it.
-    # The named tuples are made with tuple.__new__ itself: their own __new__ is a Python
-    # function, two calls per card.
-    find, status_of, new = known.get, statuses.get, tuple.__new__
+    find, status_of, make_planned, make_entry = known.get, statuses.get, Planned, Entry
     for index, ((card, key), (_, model, fields), facts_of) in enumerate(
         zip(keyed, rendered, every, strict=True)
     ):
@@ -541,40 +539,34 @@ def plan(
         place = card.location  # str(Location) inlined: one call less per card
         location = f"{place.path}:{place.line}" if place.line else place.path
         notes.append(
-            new(
-                Planned,
-                (
-                    guid,
-                    mod,
-                    model,
-                    card.deck,
-                    fields,
-                    card.tags,
-                    status,
-                    card,
-                    last.term if last and status in ("renamed", "moved") else "",
-                    location,
-                    last.mod if last else None,
-                ),
-            )
-        )
-        entry = new(
-            Entry,
-            (
-                key,
-                digest,
+            make_planned(
+                guid,
                 mod,
-                card.term,
-                facts_of.definition_hash,
-                card.deck,
                 model,
+                card.deck,
                 fields,
                 card.tags,
+                status,
+                card,
+                last.term if last and status in ("renamed", "moved") else "",
                 location,
-                False,
-                card.topic,
-                card.note_path,
-            ),
+                last.mod if last else None,
+            )
+        )
+        entry = make_entry(
+            key,
+            digest,
+            mod,
+            card.term,
+            facts_of.definition_hash,
+            card.deck,
+            model,
+            fields,
+            card.tags,
+            location,
+            False,
+            card.topic,
+            card.note_path,
         )
         entries[guid] = entry
     if not prune:
