@@ -21,18 +21,6 @@ from .package import models_hash, update_package, write_package
 from .render import MediaFile, RenderedCard, render_card, render_cards
 from .report import Report, sort_warnings
 
-# Set by `keep_until_exit`; None everywhere else.
-KEPT_UNTIL_EXIT: list[Any] | None = None
-
-
-def keep_until_exit() -> None:
-    """Leave what each build made alive until the process ends, instead of freeing tens of
-    thousands of objects one by one as it returns (a twentieth of a one-note rebuild). Only
-    for a process that ends right after its one build (the `notedeck build` script)."""
-    global KEPT_UNTIL_EXIT
-    if KEPT_UNTIL_EXIT is None:
-        KEPT_UNTIL_EXIT = []
-
 
 @dataclass(frozen=True)
 class BuildOptions:
@@ -106,8 +94,6 @@ def _build(
     report = write(paths, extraction, options, cache)
     if cache is not None:
         cache_module.save(cache)
-    if KEPT_UNTIL_EXIT is not None:
-        KEPT_UNTIL_EXIT.append((cache, extraction, report))
     return report
 
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__, check
-from .build import BuildOptions, build, keep_until_exit
+from .build import BuildOptions, build
 from .cache import Progress
 from .config import CONFIG_NAME
 from .errors import NotedeckError
@@ -116,8 +116,6 @@ def build_command(
     Example:
       notedeck build cards -o build
     """
-    if _EXIT_AFTER_COMMAND:
-        keep_until_exit()  # the process ends right after this build (see _exit_now)
     with progress_bar(enabled=not quiet and not as_json and sys.stderr.isatty()) as progress:
         options = BuildOptions(
             out=out, split=split, prune=prune, keep_going=keep_going, progress=progress
@@ -332,15 +330,8 @@ def preview_command(notes: tuple[Path, ...], out: Path) -> None:
     click.echo(f"{result.path}: {result.cards} cards from {result.notes} notes")
 
 
-# True in the `notedeck` script (see main), which ends its process after one command; False
-# when the commands run inside another program (tests, CliRunner).
-_EXIT_AFTER_COMMAND = False
-
-
 def main() -> None:
     """Entry point of the `notedeck` script."""
-    global _EXIT_AFTER_COMMAND
-    _EXIT_AFTER_COMMAND = True
     try:
         cli.main(prog_name="notedeck", standalone_mode=True)
     except KeyboardInterrupt:  # pragma: no cover - interactive
