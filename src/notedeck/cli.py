@@ -327,7 +327,7 @@ def preview_command(notes: tuple[Path, ...], out: Path) -> None:
 
     result = write_preview(_paths(notes), out)
     _print_warnings(result.warnings)
-    click.echo(f"{result.path}: {result.cards} cards from {result.notes} notes")
+    click.echo(f"{result.path}: {result.cards} cards from {result.files} notes")
 
 
 def main() -> None:

@@ -153,9 +153,10 @@ class PreviewResult:
     """What `write_preview` wrote and what it noticed."""
 
     path: Path
-    notes: int
-    cards: int
+    notes: int  # Anki notes
+    cards: int  # Anki cards: a reversed note has two, a cloze one per deletion
     warnings: list[Diagnostic]
+    files: int = 0  # note files they came from
 
 
 def write_preview(
@@ -178,4 +179,5 @@ def write_preview(
         if d.severity == "warning"
     )
     cards = sum(len(faces(item)) for item in rendered)
-    return PreviewResult(out, len(rendered), cards, warnings)
+    files = len({card.location.path for card in extraction.cards})
+    return PreviewResult(out, len(rendered), cards, warnings, files)
