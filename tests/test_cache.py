@@ -474,7 +474,10 @@ def test_the_progress_bar_draws_on_a_terminal_only_after_a_moment(
             for done in range(1, 11):
                 progress(done, 10)
         terminal.flush()
-        drawn = os.read(master, 65536).decode()
+        chunks = []  # a pty hands output over in pieces: read until it has nothing more
+        while select.select([master], [], [], 0.5)[0]:
+            chunks.append(os.read(master, 65536))
+        drawn = b"".join(chunks).decode()
     os.close(master)
     assert "Reading notes" in drawn
     assert "100%" in drawn
