@@ -287,10 +287,10 @@ def _order(items: Sequence[identity.Planned], models_mod: int) -> str:
     """A digest of what a package holds besides its notes' mod, fields and tags: the notes
     (GUID, note type, deck) in their order, and the note types' mod. Two packages with the
     same digest differ only where `update_package` changes them."""
-    digest = hashlib.sha256(str(models_mod).encode())
-    for item in items:
-        digest.update(f"\0{item.guid}\x1f{item.model}\x1f{item.deck}".encode())
-    return digest.hexdigest()
+    # One text hashed at once: the same digest as hashing note by note, with one call in all
+    # instead of two per note.
+    text = "".join([f"\0{item.guid}\x1f{item.model}\x1f{item.deck}" for item in items])
+    return hashlib.sha256(f"{models_mod}{text}".encode()).hexdigest()
 
 
 def _changed(

@@ -138,9 +138,14 @@ class _OwnClassesUnpickler(pickle.Unpickler):
             return super().find_class(module, name)
         if module.startswith("notedeck."):
             found = super().find_class(module, name)
-            if isinstance(found, type) and dataclasses.is_dataclass(found):
+            if isinstance(found, type) and (dataclasses.is_dataclass(found) or _named_tuple(found)):
                 return found
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+
+
+def _named_tuple(found: type) -> bool:
+    """Whether `found` is a named tuple class: making one only stores its values."""
+    return issubclass(found, tuple) and hasattr(found, "_fields")
 
 
 @functools.lru_cache(maxsize=64)  # one Config per notes folder, asked for every note

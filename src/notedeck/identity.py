@@ -683,8 +683,9 @@ def _match(
         if score == -1:
             renamed.add(index)
 
-    for index, (card, key) in enumerate(keyed):
+    for index in open_cards:  # the cards with no GUID yet are among these, in order
         if index not in guids:
+            card, key = keyed[index]
             salt = 0
             known_guid = facts[index].guid and facts[index].namespace == namespace
             if known_guid and key == f"{card.deck}{_SEP}{facts[index].normalised_term}":
