@@ -76,31 +76,55 @@ def find_notes(paths: Iterable[Path]) -> tuple[list[NoteFile], list[Diagnostic]]
 
 
 def _walk(root: Path, diagnostics: list[Diagnostic], linked: list[Path]) -> Iterator[NoteFile]:
+    """The notes below `root`, folder by folder as os.walk goes (top down, sorted by name).
+
+    Walked with os.scandir rather than os.walk: a listing already tells which names are links,
+    where asking each file again (lstat) was a tenth of finding 2,000 notes.
+    """
     real_root = os.path.realpath(root)
 
-    def unreadable(exc: OSError) -> None:
-        reason = exc.strerror or type(exc).__name__
-        diagnostics.append(warning(str(exc.filename), 0, f"cannot read the folder: {reason}"))
-
-    # Folder links are never followed: a link to a parent folder would walk forever.
-    for folder, dirs, files in os.walk(root, followlinks=False, onerror=unreadable):
-        dirs[:] = sorted(d for d in dirs if d not in IGNORED_DIRS and not d.startswith("."))
-        for name in list(dirs):
-            child = Path(folder, name)
-            if child.is_symlink():
-                dirs.remove(name)
-                diagnostics.append(warning(str(child), 0, "symbolic link to a folder not followed"))
-        for name in sorted(files):
+    def visit(folder: str) -> Iterator[NoteFile]:
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            diagnostics.append(warning(str(exc.filename), 0, f"cannot read the folder: {reason}"))
+            return
+        dirs: list[os.DirEntry[str]] = []
+        files: list[os.DirEntry[str]] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()  # a link to a folder counts as a folder, as in os.walk
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else files).append(entry)
+        walked = []
+        for entry in dirs:
+            if entry.name in IGNORED_DIRS or entry.name.startswith("."):
+                continue
+            # Folder links are never followed: a link to a parent folder would walk forever.
+            if entry.is_symlink():
+                child = str(Path(folder, entry.name))
+                diagnostics.append(warning(child, 0, "symbolic link to a folder not followed"))
+                continue
+            walked.append(entry.path)
+        for entry in files:
+            name = entry.name
             if not name.lower().endswith(NOTE_SUFFIXES) or name.startswith("."):
                 continue
             path = Path(folder, name)
-            if path.is_symlink():
+            if entry.is_symlink():
                 problem = _link_problem(path, real_root)
                 if problem:
                     diagnostics.append(warning(str(path), 0, f"{problem} not followed"))
                     continue
                 linked.append(path)
             yield NoteFile(path, root)
+        for child_folder in walked:
+            yield from visit(child_folder)
+
+    yield from visit(str(root))
 
 
 def _link_problem(path: Path, real_root: str) -> str:
