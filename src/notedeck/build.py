@@ -301,6 +301,8 @@ def _changed(
     found = []
     for item in items:
         old, new = state.entries.get(item.guid), new_state.entries[item.guid]
+        if old is new:  # an unchanged note keeps the entry itself (see identity.plan)
+            continue
         if old is None or old.mod != new.mod or old.hash != new.hash:
             found.append(item)
     return found

@@ -568,6 +568,12 @@ def plan(
             card.topic,
             card.note_path,
         )
+        if last is not None and last.fields is fields and status == "unchanged" and entry == last:
+            # The last state's own entry: comparing the states, saving the state file and
+            # finding the notes to update then see the same object and skip its fields. Only
+            # when it shares its fields with the cached card: an entry read from the JSON
+            # state file holds copies of every string, which the cache would then keep twice.
+            entry = last
         entries[guid] = entry
     if not prune:
         for guid, entry in known.items():
