@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from .errors import Diagnostic, error, warning
 from .extract import Card
-from .output import write_atomic
+from .output import write_atomic, write_spliced
 from .package import guid_for
 from .terms import normalise_term
 
@@ -345,24 +345,27 @@ def save_state(out_dir: Path, state: State, previous: Snapshot | None = None) ->
     old_entries: dict[str, Entry] = {}
     old_spans: dict[str, tuple[int, int]] = {}
     if previous is not None and previous.stamp is not None and previous.stamp == file_stamp(path):
-        try:
-            old_bytes = path.read_bytes()
-            old_entries, old_spans = previous.state.entries, previous.spans
-        except OSError:
-            pass
+        old_entries, old_spans = previous.state.entries, previous.spans
     head = encode(header)[:-1].encode() + b', "notes": {'
     if (
-        old_bytes
-        and old_spans
+        old_spans
         and state.entries.keys() == old_entries.keys()
         and list(old_spans) == list(old_entries)
     ):
-        patched = _patched(head, state.entries, old_bytes, old_entries, old_spans, encode)
-        if patched is not None:
-            kept, kept_pieces, kept_spans = patched
-            write_atomic(path, kept_pieces)
-            saved = State(state.namespace, kept, state.models_hash, state.models_mod)
-            return Snapshot(saved, file_stamp(path), kept_spans)
+        try:
+            patched = _patched(head, state.entries, path, old_entries, old_spans, encode)
+            if patched is not None:
+                kept, kept_pieces, kept_spans = patched
+                write_spliced(path, kept_pieces)
+                saved = State(state.namespace, kept, state.models_hash, state.models_mod)
+                return Snapshot(saved, file_stamp(path), kept_spans)
+        except OSError:  # the old file went away or shrank: written afresh below
+            old_entries, old_spans = {}, {}
+    if old_spans:
+        try:
+            old_bytes = path.read_bytes()
+        except OSError:
+            old_entries, old_spans = {}, {}
     entries = dict(sorted(state.entries.items()))
     spans: dict[str, tuple[int, int]] = {}
     pieces: list[bytes] = [head]
@@ -392,35 +395,40 @@ def save_state(out_dir: Path, state: State, previous: Snapshot | None = None) ->
 def _patched(
     head: bytes,
     entries: dict[str, Entry],
-    old_bytes: bytes,
+    old_path: Path,
     old_entries: dict[str, Entry],
     old_spans: dict[str, tuple[int, int]],
     encode: Any,
-) -> tuple[dict[str, Entry], list[bytes], dict[str, tuple[int, int]]] | None:
-    """The state file as the old one with the lines of changed entries replaced, when the
-    notes' GUIDs are the same as in it: its entries (in the old, sorted order), its pieces and
-    its spans; None when the header moved (then the caller writes every line).
+) -> tuple[dict[str, Entry], list[bytes | tuple[int, int]], dict[str, tuple[int, int]]] | None:
+    """The state file as the old one (at `old_path`) with the lines of changed entries
+    replaced, when the notes' GUIDs are the same as in it: its entries (in the old, sorted
+    order), its pieces (new bytes, or (start, end) of the old file) and its spans; None when
+    the header moved (then the caller writes every line).
 
     The same bytes the line-by-line loop of `save_state` gives, without a Python step per
     note: a rebuild after one edit changes a few lines of 20,000.
     """
     first = next(iter(old_spans.values()))[0]
-    if first != len(head) + 1 or old_bytes[: len(head)] != head:
+    if first != len(head) + 1:
         return None
+    with old_path.open("rb") as stream:
+        if stream.read(len(head)) != head:
+            return None
+    old_size = next(reversed(old_spans.values()))[1] + len(b"\n}}\n")
     ordered = {guid: entries[guid] for guid in old_entries}  # the old file's order: by GUID
     pairs = zip(ordered.items(), old_entries.values(), strict=True)
     changed = [(guid, entry) for (guid, entry), old in pairs if entry != old]
-    pieces: list[bytes] = []
+    pieces: list[bytes | tuple[int, int]] = []
     moved: dict[str, tuple[int, int]] = {}  # changed GUID: its old span, its new line's length
     cursor = 0
     for guid, entry in changed:
         start, end = old_spans[guid]
         line = (encode(guid) + ": " + encode(entry._asdict())).encode()
-        pieces.append(old_bytes[cursor:start])
+        pieces.append((cursor, start))
         pieces.append(line)
         cursor = end
         moved[guid] = (end - start, len(line))
-    pieces.append(old_bytes[cursor:])
+    pieces.append((cursor, old_size))
     if all(old == new for old, new in moved.values()):
         return ordered, pieces, old_spans  # every line kept its place
     spans: dict[str, tuple[int, int]] = {}

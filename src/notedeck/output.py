@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 
 def _default_mode() -> int:
@@ -38,3 +40,51 @@ def write_atomic(path: Path, content: bytes | Iterable[bytes]) -> None:
             stream.write(content)
         else:
             stream.writelines(content)
+
+
+def write_spliced(path: Path, pieces: Sequence[bytes | tuple[int, int]]) -> None:
+    """Replace `path` with `pieces`: bytes as they are, and (start, end) as those bytes of the
+    file `path` holds now, which must have them (OSError when it is shorter).
+
+    The kept ranges are copied by the kernel where it can (os.copy_file_range), not read into
+    memory and written out again: rewriting the 13 MB state file for a few changed lines took
+    three times as long that way.
+    """
+    # The old file is closed before the new one replaces it (Windows refuses otherwise).
+    with (
+        replacing(path) as scratch,
+        path.open("rb", buffering=0) as source,
+        scratch.open("wb", buffering=0) as target,
+    ):
+        for piece in pieces:
+            if isinstance(piece, bytes):
+                _write_all(target, piece)
+            else:
+                _copy_range(source, target, *piece)
+
+
+def _write_all(target: BinaryIO, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[target.write(view) or 0 :]
+
+
+def _copy_range(source: BinaryIO, target: BinaryIO, start: int, end: int) -> None:
+    offset, left = start, end - start
+    kernel = hasattr(os, "copy_file_range")
+    while left > 0:
+        copied = 0
+        if kernel:
+            try:
+                copied = os.copy_file_range(source.fileno(), target.fileno(), left, offset)
+            except OSError:  # not between these files or on this system: copy by hand
+                kernel = False
+        if not copied:
+            source.seek(offset)
+            chunk = source.read(min(left, 1 << 20))
+            if not chunk:
+                raise OSError(errno.EIO, "the file to copy from is shorter than expected")
+            _write_all(target, chunk)
+            copied = len(chunk)
+        offset += copied
+        left -= copied
