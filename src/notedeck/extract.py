@@ -535,9 +535,4 @@ def topic_tags(base: tuple[str, ...], topic: tuple[str, ...], cfg: Config) -> tu
     return tuple(dict.fromkeys(t for t in tags if t))
 
 
-def emit_warnings(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
-    """Warnings among diagnostics, sorted."""
-    return sorted(d for d in diagnostics if d.severity == "warning")
-
-
-__all__ = ["Card", "Decision", "Extraction", "extract_note", "extract_paths", "warning"]
+__all__ = ["Card", "Decision", "Extraction", "extract_note", "extract_paths"]
