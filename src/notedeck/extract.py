@@ -28,7 +28,7 @@ from .rules.heading import (
 from .rules.lines import is_link_only
 from .rules.question import question_term
 from .sources import CONTROL_CHARACTERS, NoteFile, find_notes, read_source
-from .terms import clean_term, is_term, normalise_term
+from .terms import clean_term, is_term, normalise_term, without_aside
 
 # The longest term or definition (Markdown characters) a card may have. Longer ones are left
 # out with a warning: no one studies a 5 MB answer, and sanitising deeply nested HTML costs
@@ -453,8 +453,10 @@ def _dedupe(
 
 def _restates(term: str, heading: str) -> bool:
     """Whether a term holds a heading's term as whole words (`Amazon EC2 dedicated host`
-    under `EC2 Dedicated Hosts`); `トランザクション管理` is another term than `トランザクション`."""
-    inner = re.sub(r"s\b", "", normalise_term(heading))
+    under `EC2 Dedicated Hosts`, `Inter process communication (IPC)` under
+    `IPC (Inter process communication)`); `トランザクション管理` is another term than
+    `トランザクション`."""
+    inner = re.sub(r"s\b", "", normalise_term(without_aside(heading)))
     outer = re.sub(r"s\b", "", normalise_term(term))
     return bool(re.search(rf"(?<!\w){re.escape(inner)}(?!\w)", outer))
 

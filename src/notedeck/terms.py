@@ -63,6 +63,12 @@ def normalise_term(term: str) -> str:
     return text or unicodedata.normalize("NFKC", term).casefold().strip()
 
 
+def without_aside(term: str) -> str:
+    """A term without its trailing aside: `Amazon QLDB (Quantum Ledger Database)` ->
+    `Amazon QLDB`."""
+    return _TRAILING_ASIDE.sub("", term.strip()) or term.strip()
+
+
 def word_count(text: str) -> int:
     """Words in Latin script; a run of CJK counts as one word."""
     return len(text.split())
@@ -73,7 +79,7 @@ def is_term(text: str, max_chars: int, max_words: int) -> bool:
     """Whether text is short and plain enough to be the front of a card."""
     term = text.strip()
     # A trailing aside (`Amazon QLDB (Quantum Ledger Database)`) does not make a name longer.
-    core = _TRAILING_ASIDE.sub("", term) or term
+    core = without_aside(term)
     if not term or len(core) > max_chars or word_count(core) > max_words:
         return False
     if SENTENCE_END.search(term):

@@ -20,6 +20,7 @@ from .lines import (
     is_link_only,
     is_name,
     starts_with_number,
+    unwrap,
     walk_items,
 )
 from .sentence import defining_sentences
@@ -331,15 +332,35 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
     in_list = (
         next((b.kind for b in section.blocks if b.kind in ("paragraph", "list")), "") == "list"
     )
-    for other, _, _ in defining_sentences(definition.split("\n", 1)[0], True, in_list):
+    # The first line with the lines soft-wrapped onto it: one sentence may span them.
+    first_line = unwrap(definition)[0]
+    names = [other for other, _, _ in defining_sentences(first_line, True, in_list)]
+    for other in names:
         if normalise_term(other) != wanted and not _names_heading(other, term):
             yield Skip(section.line, f"the paragraph defines '{other}', not the heading")
             return
-    first_line, _, rest = definition.partition("\n")
-    if rest and any(
-        _names_heading(found, term) for found, _, _ in defining_sentences(first_line, True)
-    ):
-        # The paragraph opens by defining the heading's term; the lines after it go on
-        # about other things (what it can do, how it is billed).
-        definition = first_line
-    yield Candidate(clean_term(term), definition, section.line, KIND, last, own_heading=True)
+    for name, _, sentence in defining_sentences(first_line, True):
+        if _names_heading(name, term) and first_line.startswith(sentence):
+            # The paragraph opens by defining the heading's term; the sentences after it go
+            # on about other things (what it can do, how it is billed).
+            definition = sentence
+            break
+    term = _with_other_name(clean_term(term), names)
+    yield Candidate(term, definition, section.line, KIND, last, own_heading=True)
+
+
+_OTHER_NAME = re.compile(r"^(?P<name>[^()（）]+?)\s*[(（](?P<other>[^()（）]+)[)）]$")
+
+
+def _with_other_name(term: str, names: list[str]) -> str:
+    """`IPC` over `Inter process communication (IPC) is …` stands as
+    `IPC (Inter process communication)`: the heading's words, then the other name the
+    defining sentence gives them."""
+    wanted = normalise_term(term)
+    for name in names:
+        both = _OTHER_NAME.match(clean_term(name))
+        if both and normalise_term(both.group("other")) == wanted:
+            return f"{term} ({both.group('name')})"
+        if both and normalise_term(both.group("name")) == wanted:
+            return f"{term} ({both.group('other')})"
+    return term

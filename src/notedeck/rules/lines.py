@@ -183,6 +183,34 @@ def item_rest(item: ListItem) -> str:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
+_HARD_BREAK = ("  ", "\\")
+_ROW_END = re.compile(r"[。．！？!?.:：]\s*$")
+
+
+def wraps(above: str, below: str) -> bool:
+    """Whether the raw line `below` goes on with the sentence of the line `above` (a soft
+    line break): `above` ends with no sentence end, colon or hard break, and `below` goes on
+    in lower case or with an aside. Japanese has no case to tell: its lines stand alone
+    (`各ステージからみて、` above a list of `…を「X」` lines)."""
+    if above.endswith(_HARD_BREAK) or _ROW_END.search(above):
+        return False
+    first = below.lstrip()[:1]
+    return "a" <= first <= "z" or first == "("
+
+
+def unwrap(text: str) -> list[str]:
+    """The lines of text with each soft-wrapped line joined onto the line above it."""
+    joined: list[str] = []
+    above = ""
+    for row in text.split("\n"):
+        if joined and wraps(above, row):
+            joined[-1] += " " + row.strip()
+        else:
+            joined.append(row.strip())
+        above = row
+    return joined
+
+
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 _NAME_JOINERS = frozenset({"and", "of", "for", "the", "a", "an", "in", "on", "to", "with", "&"})
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 from ..parse import Section
 from ..terms import clean_term
-from . import Candidate, Context, Finding
-from .lines import Line, is_label, is_name, prose_lines
+from . import Candidate, Context, Finding, Skip
+from .lines import Line, is_cjk, is_label, is_name, prose_lines, wraps
 
 KIND = "sentence"
 
@@ -30,7 +30,7 @@ _CALLED_LINE = re.compile(r"^[①-⑳\d.)、\s]*(?P<def>.+?)を[「『](?P<term>
 _CALLED_TAIL = re.compile(r"^(?:と|を)?(?:(?:呼|よ)[ぶびばんぼ]|(?:い|言)[うい]|称)")
 _ENGLISH = re.compile(
     r"^(?:an?\s+|the\s+)?(?P<term>[A-Za-z][\w()./+#-]*(?:\s+[\w()./+#-]+){0,4}?)\s+"
-    r"(?:is|are)\s+(?:defined\s+as\s+)?(?P<def>(?:an?|the|one|any|used)\s.+)$",
+    r"(?:is|are)\s+(?P<def>defined\s+as\s.+|(?:an?|the|one|any|used)\s.+)$",
     re.IGNORECASE,
 )
 # `The user space, which is a set of …`
@@ -81,21 +81,41 @@ _NAMED_AFTER = re.compile(
 )
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # Terse notes drop the verb: `- device controller responsible for moving data …`,
-# `- blade servers where everything sits in one chassis`, `…, but DMA used to move blocks`.
-_ENGLISH_REDUCED = re.compile(
+# `- blade servers where everything sits in one chassis`, `…, but DMA used to move blocks`,
+# `- boot loader kept in flash memory and …` (a reduced relative clause). A participle before
+# a one-word place (`Object saved in heap`, `_PLACED`) says where a thing is, not what it is.
+_TERSE_TERM = (
     r"^(?:.*?,\s*but\s+)?(?:an?\s+|the\s+)?(?P<term>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}?)\s+"
-    r"(?P<def>(?:responsible\s+for|used\s+(?:to|for)|where(?!\s+(?:it|this|that|they|we|you|i|he|she)\b))\s.+)$",
+)
+_PLACE_WORDS = r"(?:in|on|into|to|by|with|from|at|as|under|within|through|over)"
+# Not `run`, `set`, `put`: as often the verb of a whole statement (`processes run in …`).
+_PARTICIPLE = (
+    r"(?:[a-z]+ed|known|kept|held|built|made|given|written|sent|found|shown|bound|hidden"
+    r"|chosen|laid|taken|seen|done)"
+)
+_ENGLISH_REDUCED = re.compile(
+    _TERSE_TERM + r"(?P<def>(?:responsible\s+for|used\s+(?:to|for)"
+    r"|where(?!\s+(?:it|this|that|they|we|you|i|he|she)\b)"
+    rf"|{_PARTICIPLE}\s+{_PLACE_WORDS}(?=\s+\S+\s+\S))\s.+)$",
     re.IGNORECASE,
 )
+_PLACED = re.compile(_TERSE_TERM + rf"{_PARTICIPLE}\s+{_PLACE_WORDS}\s+[\w-]+\.?$", re.IGNORECASE)
+_ARTICLE = re.compile(r"(?:an?|the)\s", re.IGNORECASE)
+_BE = re.compile(r"\s(?:is|are)\s", re.IGNORECASE)
+# `uma` after `… uniform memory access …`: an acronym the line has spelled out before.
+_ACRONYM = re.compile(r"[A-Za-z]{3,6}")
+_WORD = re.compile(r"[A-Za-z][\w-]*")
 # `An aggregate function operates on …`: a generic subject and what it does.
 _ENGLISH_DOES = re.compile(
     r"^An?\s+(?P<term>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})\s+"
     r"(?!is\s|was\s|has\s|does\s)(?P<def>[a-z]+s\s+\w.+)$"
 )
+# Words that glue a clause together rather than name a thing; a quantifier only in front
+# (`A few routers …`, but `mode bit`).
 _GLUE_WORDS = re.compile(
     r"\b(?:that|which|who|whose|of|to|in|on|for|with|at|by|from|and|or|not|also"
-    r"|few|lot|lots|number|couple|bit|little|variety|new|good|great|single"
-    r"|only|ever|never|always|often|usually|just|still|even|then|now|\w+ly)\b"
+    r"|new|good|great|single|only|ever|never|always|often|usually|just|still|even|then|now"
+    r"|\w+ly)\b|^(?:few|lot|lots|number|couple|bit|little|variety)\b"
 )
 # `データを格納するストレージ部分であるクラスターボリューム`: the name closes the item.
 _JA_DEARU = re.compile(r"^(?P<def>.{4,}?)である(?P<term>[^、。はがをにで]{2,30})$")
@@ -162,24 +182,49 @@ def _find_defining_sentences(
     text: str, opening: bool, in_item: bool
 ) -> Iterator[tuple[str, str, str]]:
     previous = ""
-    for index, match in enumerate(_SENTENCES.finditer(text.strip())):
+    text = text.strip()
+    for index, match in enumerate(_SENTENCES.finditer(text)):
         sentence = match.group(0).strip()
         if sentence:
-            for found in _one_sentence(sentence, previous, opening and index == 0, in_item):
-                if not _CLAUSE_TERM.search(clean_term(found[0])):
-                    yield found
+            for term, definition, whole in _one_sentence(
+                sentence, previous, opening and index == 0, in_item
+            ):
+                if not _CLAUSE_TERM.search(clean_term(term)):
+                    yield _spelled_out(term, text[: match.start()]), definition, whole
             previous = sentence
+
+
+def _spelled_out(term: str, before: str) -> str:
+    """An acronym as `words (ACRONYM)` when the text before it spells it out
+    (`… from uniform memory access to … uma is defined as …`), else the term as it is."""
+    if not _ACRONYM.fullmatch(term):
+        return term
+    words = _WORD.findall(before)
+    size = len(term)
+    for start in range(len(words) - size, -1, -1):
+        run = words[start : start + size]
+        if "".join(word[0] for word in run).casefold() == term.casefold():
+            return f"{' '.join(run)} ({term.upper()})"
+    return term
 
 
 def _one_sentence(
     sentence: str, previous: str, opening: bool, in_item: bool
 ) -> Iterator[tuple[str, str, str]]:
     """The pairs one sentence defines; `previous` is the sentence before it, if any."""
+    if is_cjk(sentence):
+        return _japanese(sentence, previous, opening, in_item)
+    return _english(sentence, opening, in_item)
+
+
+def _japanese(
+    sentence: str, previous: str, opening: bool, in_item: bool
+) -> Iterator[tuple[str, str, str]]:
     towa = _TOWA.match(sentence)
     if towa and (towa.group("particle") != "とは" or _TOWA_DEFINES.search(towa.group("def"))):
         yield towa.group("term").strip(), towa.group("def").strip(), sentence
         return
-    called = _CALLED.match(sentence)
+    called = _CALLED.match(sentence) if "を" in sentence else None
     if called:
         if not _DEMONSTRATIVE.match(called.group("def")):
             yield called.group("term"), called.group("def").strip(), sentence
@@ -187,7 +232,31 @@ def _one_sentence(
             # `これをロックの粒度という`: the sentence before says what `これ` is.
             yield called.group("term"), previous, f"{previous}{sentence}"
         return
-    named = _NAMED_AFTER.search(sentence)
+    if not (opening and in_item):
+        return
+    # The looser forms, read only where a list item starts.
+    dearu = _JA_DEARU.match(sentence)
+    if dearu and is_name(dearu.group("term")):
+        yield dearu.group("term"), dearu.group("def"), sentence
+        return
+    japanese = _JA_WA.match(sentence)
+    if japanese is None or _JA_CLAUSE_TERM.search(japanese.group("term")):
+        return
+    definition = japanese.group("def").strip()
+    if _JA_PASSIVE_END.search(definition):
+        return  # `…で管理される。`: something done to it, not what it is
+    if (
+        japanese.group("comma")
+        or _JA_NOUN_END.search(definition)
+        or _JA_DEFINING_VERB.search(definition)
+    ):
+        yield japanese.group("term").strip(), definition, sentence
+
+
+def _english(sentence: str, opening: bool, in_item: bool) -> Iterator[tuple[str, str, str]]:
+    # Every form but `An X does …` and the terse ones turns on `is`/`are`.
+    verb = _BE.search(sentence) is not None
+    named = _NAMED_AFTER.search(sentence) if verb else None
     if (
         named
         and named.group("subject").casefold() not in _ENGLISH_STOP
@@ -197,7 +266,10 @@ def _one_sentence(
     ):
         yield named.group("term"), named.group("def"), sentence
         return
-    for pattern in (_ENGLISH_CALLED, _ENGLISH, _ENGLISH_WHICH, _ENGLISH_DOES):
+    patterns = (
+        (_ENGLISH_CALLED, _ENGLISH, _ENGLISH_WHICH, _ENGLISH_DOES) if verb else (_ENGLISH_DOES,)
+    )
+    for pattern in patterns:
         english = pattern.match(sentence)
         if english and _english_term(english.group("term")):
             if pattern is _ENGLISH_DOES and _GLUE_WORDS.search(english.group("term")):
@@ -206,8 +278,26 @@ def _one_sentence(
             term = re.split(r"\s+or\s+", english.group("term"))[0]
             yield term, english.group("def").strip(), sentence
             return
-    if opening:
-        yield from _opening_sentence(sentence, in_item)
+    if in_item and (opening or _ARTICLE.match(sentence)):
+        # A terse item; a later sentence in it only when led by an article, so that it opens
+        # with a noun (`… modes of operation. a mode bit added to hardware to …`).
+        reduced = _ENGLISH_REDUCED.match(sentence)
+        if (
+            reduced
+            and _english_term(reduced.group("term"))
+            and not _GLUE_WORDS.search(reduced.group("term"))
+        ):
+            yield reduced.group("term"), reduced.group("def").strip(), sentence
+            return
+    # `Capital expenditures (CapEx) are major purchases …` only where a line starts.
+    english = _ENGLISH_OPEN.match(sentence) if opening and verb else None
+    if (
+        english
+        and _english_term(english.group("term"))
+        and not _OPEN_NOT_NOUN.match(english.group("def"))
+        and not _RELATIVE.search(english.group("term"))
+    ):
+        yield english.group("term"), english.group("def").strip(), sentence
 
 
 _FILLERS = frozenset({"it", "this", "there", "here", "these", "those", "they", "which", "what"})
@@ -220,43 +310,6 @@ def _english_term(term: str) -> bool:
     if words[0] in _ENGLISH_STOP or words[0].endswith("ly"):
         return False
     return not any(w in _FILLERS for w in words)
-
-
-def _opening_sentence(sentence: str, in_item: bool) -> Iterator[tuple[str, str, str]]:
-    """The looser forms, read only where a line starts."""
-    reduced = _ENGLISH_REDUCED.match(sentence) if in_item else None
-    if (
-        reduced
-        and _english_term(reduced.group("term"))
-        and not _GLUE_WORDS.search(reduced.group("term"))
-    ):
-        yield reduced.group("term"), reduced.group("def").strip(), sentence
-        return
-    english = _ENGLISH_OPEN.match(sentence)
-    if (
-        english
-        and _english_term(english.group("term"))
-        and not _OPEN_NOT_NOUN.match(english.group("def"))
-        and not _RELATIVE.search(english.group("term"))
-    ):
-        yield english.group("term"), english.group("def").strip(), sentence
-        return
-    dearu = _JA_DEARU.match(sentence) if in_item else None
-    if dearu and is_name(dearu.group("term")):
-        yield dearu.group("term"), dearu.group("def"), sentence
-        return
-    japanese = _JA_WA.match(sentence) if in_item else None
-    if japanese is None or _JA_CLAUSE_TERM.search(japanese.group("term")):
-        return
-    definition = japanese.group("def").strip()
-    if _JA_PASSIVE_END.search(definition):
-        return  # `…で管理される。`: something done to it, not what it is
-    if (
-        japanese.group("comma")
-        or _JA_NOUN_END.search(definition)
-        or _JA_DEFINING_VERB.search(definition)
-    ):
-        yield japanese.group("term").strip(), definition, sentence
 
 
 def find(section: Section, ctx: Context) -> Iterator[Finding]:
@@ -273,16 +326,24 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
                 if ctx.is_term(term):
                     yield Candidate(clean_term(term), definition, member.number, KIND)
             continue
-        opening = line.index == 0 or line.item is not None
-        for term, _, sentence in defining_sentences(line.text, opening, line.item is not None):
-            if _is_term(term, ctx):
-                yield Candidate(clean_term(term), sentence, line.number, KIND)
-        if line.item is not None:
-            # The item's continuation lines, each read as a line of its own.
-            for offset, text in enumerate(line.item.text.split("\n")[1:], start=1):
-                for term, _, sentence in defining_sentences(text.strip(), True, True):
-                    if _is_term(term, ctx):
-                        yield Candidate(clean_term(term), sentence, line.number + offset, KIND)
+        in_item = line.item is not None
+        for run in _runs(lines, position):
+            used.update(number for number, _ in run)
+            text = " ".join(row.strip() for _, row in run)
+            opening = in_item or line.index == 0
+            found = [
+                Candidate(clean_term(term), sentence, _line_of(sentence, run), KIND)
+                for term, _, sentence in defining_sentences(text, opening, in_item)
+                if _is_term(term, ctx)
+            ]
+            yield from found
+            placed = _PLACED.match(text) if in_item and not found else None
+            if placed and _english_term(placed.group("term")):
+                yield Skip(
+                    run[0][0],
+                    f"'{placed.group('term')}': says where it is put, not what it is "
+                    "(a definition says 'X is …')",
+                )
     # Table cells hold sentences too (`…構造を**ディレクトリツリー**と呼ぶ。`).
     for block in section.blocks:
         for row_line, cells in block.rows if block.kind == "table" else ():
@@ -291,6 +352,42 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
                     for term, _, sentence in defining_sentences(part.strip()):
                         if _is_term(term, ctx):
                             yield Candidate(clean_term(term), sentence, row_line, KIND)
+
+
+def _runs(lines: list[Line], position: int) -> list[list[tuple[int, str]]]:
+    """The rows (line number, raw text) read together from the line at `position`: it and the
+    lines soft-wrapped onto it. A list item gives one run per line that is no soft wrap (terse
+    notes put one fact a line); a paragraph line the one run it starts."""
+    line = lines[position]
+    if line.item is not None:
+        rows = list(enumerate(line.item.text.split("\n"), start=line.number))
+    else:
+        rows = [(line.number, line.block.lines[line.index])]
+        for below in lines[position + 1 :]:
+            if below.block is not line.block or below.number != rows[-1][0] + 1:
+                break
+            rows.append((below.number, line.block.lines[below.index]))
+    runs: list[list[tuple[int, str]]] = []
+    for row in rows:
+        if runs and wraps(runs[-1][-1][1], row[1]):
+            runs[-1].append(row)
+        elif line.item is None and runs:
+            break
+        else:
+            runs.append([row])
+    return runs
+
+
+def _line_of(sentence: str, run: list[tuple[int, str]]) -> int:
+    """The line a sentence of a run starts on."""
+    offset = " ".join(row.strip() for _, row in run).find(sentence)
+    number = run[0][0]
+    for row_number, row in run:
+        if offset < 0:
+            break
+        number = row_number
+        offset -= len(row.strip()) + 1
+    return number
 
 
 def _is_term(term: str, ctx: Context) -> bool:
