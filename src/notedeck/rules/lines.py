@@ -200,15 +200,15 @@ def wraps(above: str, below: str) -> bool:
 
 def unwrap(text: str) -> list[str]:
     """The lines of text with each soft-wrapped line joined onto the line above it."""
-    joined: list[str] = []
+    joined: list[list[str]] = []
     above = ""
     for row in text.split("\n"):
         if joined and wraps(above, row):
-            joined[-1] += " " + row.strip()
+            joined[-1].append(row.strip())
         else:
-            joined.append(row.strip())
+            joined.append([row.strip()])
         above = row
-    return joined
+    return [" ".join(parts) for parts in joined]
 
 
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")

@@ -104,6 +104,7 @@ _ARTICLE = re.compile(r"(?:an?|the)\s", re.IGNORECASE)
 _BE = re.compile(r"\s(?:is|are)\s", re.IGNORECASE)
 # `uma` after `… uniform memory access …`: an acronym the line has spelled out before.
 _ACRONYM = re.compile(r"[A-Za-z]{3,6}")
+_SPELLED_OUT_REACH = 300  # characters back: the sentence or two before, not the whole line
 _WORD = re.compile(r"[A-Za-z][\w-]*")
 # `An aggregate function operates on …`: a generic subject and what it does.
 _ENGLISH_DOES = re.compile(
@@ -190,7 +191,8 @@ def _find_defining_sentences(
                 sentence, previous, opening and index == 0, in_item
             ):
                 if not _CLAUSE_TERM.search(clean_term(term)):
-                    yield _spelled_out(term, text[: match.start()]), definition, whole
+                    before = text[max(0, match.start() - _SPELLED_OUT_REACH) : match.start()]
+                    yield _spelled_out(term, before), definition, whole
             previous = sentence
 
 
@@ -359,20 +361,23 @@ def _runs(lines: list[Line], position: int) -> list[list[tuple[int, str]]]:
     lines soft-wrapped onto it. A list item gives one run per line that is no soft wrap (terse
     notes put one fact a line); a paragraph line the one run it starts."""
     line = lines[position]
-    if line.item is not None:
-        rows = list(enumerate(line.item.text.split("\n"), start=line.number))
-    else:
-        rows = [(line.number, line.block.lines[line.index])]
-        for below in lines[position + 1 :]:
-            if below.block is not line.block or below.number != rows[-1][0] + 1:
+    if line.item is None:
+        run = [(line.number, line.block.lines[line.index])]
+        for index in range(position + 1, len(lines)):  # not a slice: no copy of the rest
+            below = lines[index]
+            text = line.block.lines[below.index]
+            if (
+                below.block is not line.block
+                or below.number != run[-1][0] + 1
+                or not wraps(run[-1][1], text)
+            ):
                 break
-            rows.append((below.number, line.block.lines[below.index]))
+            run.append((below.number, text))
+        return [run]
     runs: list[list[tuple[int, str]]] = []
-    for row in rows:
+    for row in enumerate(line.item.text.split("\n"), start=line.number):
         if runs and wraps(runs[-1][-1][1], row[1]):
             runs[-1].append(row)
-        elif line.item is None and runs:
-            break
         else:
             runs.append([row])
     return runs
@@ -399,7 +404,8 @@ def _is_term(term: str, ctx: Context) -> bool:
 def _called_group(lines: list[Line], start: int) -> list[tuple[Line, str, str]]:
     """Lines `①…を「X」` that a later line `と呼びます` closes."""
     group: list[tuple[Line, str, str]] = []
-    for line in lines[start:]:
+    for index in range(start, len(lines)):  # not a slice: no copy of the rest
+        line = lines[index]
         if line.block is not lines[start].block:
             break
         match = _CALLED_LINE.match(line.text)
