@@ -15,6 +15,11 @@ from .lines import Line, is_cjk, is_label, is_name, prose_lines, wraps
 KIND = "sentence"
 
 _SENTENCES = re.compile(r"(?:[^。！？!?.]|\.(?!\s))+(?:[。！？!?]|\.(?=\s|$))?")
+# `直接関係づける方式で…`, `チェックポイントの発生は…`: a clause caught as a term.
+_CLAUSE_TERM = re.compile(r"[はがをで、,]|[るう](?:$|[(（])")
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+# Japanese, in the order `_japanese` tries them.
 _TOWA = re.compile(
     r"^(?P<term>[^、。，,]{1,40}?)(?P<particle>とは(?!限ら|いえ|言え|違|異な|別|無関係)|というのは"
     r"|っていうのは|というものは)[、，,\s]*(?P<def>.+)$"
@@ -26,39 +31,9 @@ _CALLED = re.compile(
     r"^(?P<def>.+?)を[「『\"]?(?P<term>[^「」『』\"、。を]{1,40}?)[」』\"]?"
     r"(?:と(?:呼|よ)[ぶびばんぼ]|と(?:い|言)[うい]|と称)"
 )
-_CALLED_LINE = re.compile(r"^[①-⑳\d.)、\s]*(?P<def>.+?)を[「『](?P<term>[^」』]{1,40})[」』]\s*$")
-_CALLED_TAIL = re.compile(r"^(?:と|を)?(?:(?:呼|よ)[ぶびばんぼ]|(?:い|言)[うい]|称)")
-_ENGLISH = re.compile(
-    r"^(?:an?\s+|the\s+)?(?P<term>[A-Za-z][\w()./+#-]*(?:\s+[\w()./+#-]+){0,4}?)\s+"
-    r"(?:is|are)\s+(?P<def>defined\s+as\s.+|(?:an?|the|one|any|used)\s.+)$",
-    re.IGNORECASE,
-)
-# `The user space, which is a set of …`
-_ENGLISH_WHICH = re.compile(
-    r"^(?:an?\s+|the\s+)?(?P<term>[A-Za-z][\w()./+#-]*(?:\s+[\w()./+#-]+){0,4}?),\s*"
-    r"which\s+(?:is|are)\s+(?P<def>.+)$",
-    re.IGNORECASE,
-)
-# `A table without rows is called an empty table.`
-_ENGLISH_CALLED = re.compile(
-    r"^(?!(?:it|this|that|these|those|they|which)\s)(?P<def>\S.+?)\s+(?:is|are)\s+"
-    r"(?:called|known\s+as|named)\s+"
-    r"(?:an?\s+|the\s+)?(?P<term>[\w()/+#-]+(?:\s+[\w()/+#-]+){0,4}?)\s*[.]?$",
-    re.IGNORECASE,
-)
-# `Capital expenditures (CapEx) are major purchases …`: an open `X is Y` at the start of a
-# line, where Y is a noun phrase rather than a property (`are normalized`, `is fast`).
-_ENGLISH_OPEN = re.compile(
-    r"^(?:[Aa]n?\s+|[Tt]he\s+)?(?P<term>[A-Za-z][\w./+#-]*(?:\s+[\w./+#-]+){0,3}?"
-    r"(?:\s*\([^()]{1,40}\))?)\s+(?:is|are)\s+(?P<def>[a-z][\w-]*\s+[a-z][\w-]*\s+\w.*)$"
-)
-_OPEN_NOT_NOUN = re.compile(
-    r"^(?:not|also|very|only|usually|often|always|never|just|still|more|less|too|so|now|then|"
-    r"here|there|in|on|at|by|for|to|from|with|of|as|if|when|good|bad|better|best|"
-    r"done|made|set|run|kept|given|shown|known|seen|found|built|written|held|\w+\s+and|"
-    r"\w+ed|\w+ing|\w+ly)\s",
-    re.IGNORECASE,
-)
+_DEMONSTRATIVE = re.compile(r"^(?:これ|それ|この|その|こう|そう)")
+# `データを格納するストレージ部分であるクラスターボリューム`: the name closes the item.
+_JA_DEARU = re.compile(r"^(?P<def>.{4,}?)である(?P<term>[^、。はがをにで]{2,30})$")
 # `DynamoDB ストリームは、…` in a list item; `ディレクトリはファイルが保管されている場所。`
 _JA_WA = re.compile(
     r"^(?P<term>[^、。はがをにでと「」\s][^、。はがをにでと「」]{0,39}?)\s*は(?P<comma>[、,]?)\s*(?P<def>.+)$"
@@ -71,15 +46,46 @@ _JA_PASSIVE_END = re.compile(r"(?:される|されます|られる|られます|
 _JA_NOUN_END = re.compile(
     r"(?:[るたいなの][\u4e00-\u9fff]{1,6}|[\u30a0-\u30ffA-Za-z0-9）)]|のこと|もの)[。.]?$"
 )
-# `直接関係づける方式で…`, `チェックポイントの発生は…`: a clause caught as a term.
-_CLAUSE_TERM = re.compile(r"[はがをで、,]|[るう](?:$|[(（])")
+_JA_DEFINING_VERB = re.compile(
+    r"(?:を|の)(?:表す|表します|意味する|意味します|指す|指します|示す|示します)[。.]?$"
+)
+# `①…を「X」 ②…を「Y」 と呼びます` over several lines (`_called_group`).
+_CALLED_LINE = re.compile(r"^[①-⑳\d.)、\s]*(?P<def>.+?)を[「『](?P<term>[^」』]{1,40})[」』]\s*$")
+_CALLED_TAIL = re.compile(r"^(?:と|を)?(?:(?:呼|よ)[ぶびばんぼ]|(?:い|言)[うい]|称)")
+
+# English, in the order `_english` tries them. All but `An X does …` and the terse forms turn
+# on `is`/`are` (`_BE`).
+_BE = re.compile(r"\s(?:is|are)\s", re.IGNORECASE)
 # `X is one program running at all times called kernel`: the name comes after what it names.
 _NAMED_AFTER = re.compile(
     r"(?P<subject>\w+)\s+(?:is|are)\s+(?P<def>.+?)\s+(?:called|known\s+as)\s+(?:(?:an?|the)\s+)?"
     r"(?P<term>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3})\s*(?:[,.;]|$)",
     re.IGNORECASE,
 )
-_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+# `A table without rows is called an empty table.`
+_ENGLISH_CALLED = re.compile(
+    r"^(?!(?:it|this|that|these|those|they|which)\s)(?P<def>\S.+?)\s+(?:is|are)\s+"
+    r"(?:called|known\s+as|named)\s+"
+    r"(?:an?\s+|the\s+)?(?P<term>[\w()/+#-]+(?:\s+[\w()/+#-]+){0,4}?)\s*[.]?$",
+    re.IGNORECASE,
+)
+# `A firewall is a system …`, `UMA is defined as …`
+_ENGLISH_IS = re.compile(
+    r"^(?:an?\s+|the\s+)?(?P<term>[A-Za-z][\w()./+#-]*(?:\s+[\w()./+#-]+){0,4}?)\s+"
+    r"(?:is|are)\s+(?P<def>defined\s+as\s.+|(?:an?|the|one|any|used)\s.+)$",
+    re.IGNORECASE,
+)
+# `The user space, which is a set of …`
+_ENGLISH_WHICH = re.compile(
+    r"^(?:an?\s+|the\s+)?(?P<term>[A-Za-z][\w()./+#-]*(?:\s+[\w()./+#-]+){0,4}?),\s*"
+    r"which\s+(?:is|are)\s+(?P<def>.+)$",
+    re.IGNORECASE,
+)
+# `An aggregate function operates on …`: a generic subject and what it does.
+_ENGLISH_DOES = re.compile(
+    r"^An?\s+(?P<term>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})\s+"
+    r"(?!is\s|was\s|has\s|does\s)(?P<def>[a-z]+s\s+\w.+)$"
+)
 # Terse notes drop the verb: `- device controller responsible for moving data …`,
 # `- blade servers where everything sits in one chassis`, `…, but DMA used to move blocks`,
 # `- boot loader kept in flash memory and …` (a reduced relative clause). A participle before
@@ -101,16 +107,20 @@ _ENGLISH_REDUCED = re.compile(
 )
 _PLACED = re.compile(_TERSE_TERM + rf"{_PARTICIPLE}\s+{_PLACE_WORDS}\s+[\w-]+\.?$", re.IGNORECASE)
 _ARTICLE = re.compile(r"(?:an?|the)\s", re.IGNORECASE)
-_BE = re.compile(r"\s(?:is|are)\s", re.IGNORECASE)
-# `uma` after `… uniform memory access …`: an acronym the line has spelled out before.
-_ACRONYM = re.compile(r"[A-Za-z]{3,6}")
-_SPELLED_OUT_REACH = 300  # characters back: the sentence or two before, not the whole line
-_WORD = re.compile(r"[A-Za-z][\w-]*")
-# `An aggregate function operates on …`: a generic subject and what it does.
-_ENGLISH_DOES = re.compile(
-    r"^An?\s+(?P<term>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})\s+"
-    r"(?!is\s|was\s|has\s|does\s)(?P<def>[a-z]+s\s+\w.+)$"
+# `Capital expenditures (CapEx) are major purchases …`: an open `X is Y` at the start of a
+# line, where Y is a noun phrase rather than a property (`are normalized`, `is fast`).
+_ENGLISH_OPEN = re.compile(
+    r"^(?:[Aa]n?\s+|[Tt]he\s+)?(?P<term>[A-Za-z][\w./+#-]*(?:\s+[\w./+#-]+){0,3}?"
+    r"(?:\s*\([^()]{1,40}\))?)\s+(?:is|are)\s+(?P<def>[a-z][\w-]*\s+[a-z][\w-]*\s+\w.*)$"
 )
+_OPEN_NOT_NOUN = re.compile(
+    r"^(?:not|also|very|only|usually|often|always|never|just|still|more|less|too|so|now|then|"
+    r"here|there|in|on|at|by|for|to|from|with|of|as|if|when|good|bad|better|best|"
+    r"done|made|set|run|kept|given|shown|known|seen|found|built|written|held|\w+\s+and|"
+    r"\w+ed|\w+ing|\w+ly)\s",
+    re.IGNORECASE,
+)
+_RELATIVE = re.compile(r"\b(?:that|which|who|where|when)\b", re.IGNORECASE)
 # Words that glue a clause together rather than name a thing; a quantifier only in front
 # (`A few routers …`, but `mode bit`).
 _GLUE_WORDS = re.compile(
@@ -118,47 +128,18 @@ _GLUE_WORDS = re.compile(
     r"|new|good|great|single|only|ever|never|always|often|usually|just|still|even|then|now"
     r"|\w+ly)\b|^(?:few|lot|lots|number|couple|bit|little|variety)\b"
 )
-# `データを格納するストレージ部分であるクラスターボリューム`: the name closes the item.
-_JA_DEARU = re.compile(r"^(?P<def>.{4,}?)である(?P<term>[^、。はがをにで]{2,30})$")
-_DEMONSTRATIVE = re.compile(r"^(?:これ|それ|この|その|こう|そう)")
-_RELATIVE = re.compile(r"\b(?:that|which|who|where|when)\b", re.IGNORECASE)
-_JA_DEFINING_VERB = re.compile(
-    r"(?:を|の)(?:表す|表します|意味する|意味します|指す|指します|示す|示します)[。.]?$"
-)
+# Words no English term starts with: pronouns, pointers, conjunctions; and the fillers it
+# never holds.
 _ENGLISH_STOP = frozenset(
-    {
-        "it",
-        "this",
-        "that",
-        "there",
-        "here",
-        "which",
-        "what",
-        "he",
-        "she",
-        "they",
-        "these",
-        "those",
-        "each",
-        "all",
-        "one",
-        "some",
-        "following",
-        "above",
-        "below",
-        "example",
-        "because",
-        "if",
-        "when",
-        "while",
-        "although",
-        "since",
-        "so",
-        "and",
-        "but",
-        "or",
-    }
+    {"it", "this", "that", "there", "here", "which", "what", "he", "she", "they", "these"}
+    | {"those", "each", "all", "one", "some", "following", "above", "below", "example"}
+    | {"because", "if", "when", "while", "although", "since", "so", "and", "but", "or"}
 )
+_FILLERS = frozenset({"it", "this", "there", "here", "these", "those", "they", "which", "what"})
+# `uma` after `… uniform memory access …`: an acronym the line has spelled out before.
+_ACRONYM = re.compile(r"[A-Za-z]{3,6}")
+_SPELLED_OUT_REACH = 300  # characters back: the sentence or two before, not the whole line
+_WORD = re.compile(r"[A-Za-z][\w-]*")
 
 
 def defining_sentences(
@@ -167,7 +148,8 @@ def defining_sentences(
     """(term, definition, the whole sentence) for each defining sentence in a line.
 
     `opening`: the line opens a list item or paragraph, where looser forms (`X are Y`,
-    `XはY。`) still define; inside running text they mostly state properties.
+    `XはY。`) still define; inside running text they mostly state properties. `in_item`: the
+    line is a list item's, where terse forms (`- route table responsible for …`) define too.
     """
     return iter(_defining_sentences(text, opening, in_item))
 
@@ -222,6 +204,7 @@ def _one_sentence(
 def _japanese(
     sentence: str, previous: str, opening: bool, in_item: bool
 ) -> Iterator[tuple[str, str, str]]:
+    """`XとはYのこと`, `YをXと呼ぶ`; where an item opens, `YであるX` and `Xは、Y`."""
     towa = _TOWA.match(sentence)
     if towa and (towa.group("particle") != "とは" or _TOWA_DEFINES.search(towa.group("def"))):
         yield towa.group("term").strip(), towa.group("def").strip(), sentence
@@ -256,7 +239,8 @@ def _japanese(
 
 
 def _english(sentence: str, opening: bool, in_item: bool) -> Iterator[tuple[str, str, str]]:
-    # Every form but `An X does …` and the terse ones turns on `is`/`are`.
+    """`Y is … called X`, `Y is called X`, `X is a Y`, `X, which is Y`, `An X does Y`; in an
+    item the terse forms; where a line opens, `X are Y` with Y a noun phrase."""
     verb = _BE.search(sentence) is not None
     named = _NAMED_AFTER.search(sentence) if verb else None
     if (
@@ -269,7 +253,7 @@ def _english(sentence: str, opening: bool, in_item: bool) -> Iterator[tuple[str,
         yield named.group("term"), named.group("def"), sentence
         return
     patterns = (
-        (_ENGLISH_CALLED, _ENGLISH, _ENGLISH_WHICH, _ENGLISH_DOES) if verb else (_ENGLISH_DOES,)
+        (_ENGLISH_CALLED, _ENGLISH_IS, _ENGLISH_WHICH, _ENGLISH_DOES) if verb else (_ENGLISH_DOES,)
     )
     for pattern in patterns:
         english = pattern.match(sentence)
@@ -300,9 +284,6 @@ def _english(sentence: str, opening: bool, in_item: bool) -> Iterator[tuple[str,
         and not _RELATIVE.search(english.group("term"))
     ):
         yield english.group("term"), english.group("def").strip(), sentence
-
-
-_FILLERS = frozenset({"it", "this", "there", "here", "these", "those", "they", "which", "what"})
 
 
 def _english_term(term: str) -> bool:
