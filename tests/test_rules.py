@@ -85,3 +85,15 @@ def test_switches_from_notedeck_yaml_and_front_matter() -> None:
         "'Queue': no enabled rule found a term here (switched off by the settings: "
         "explicit, question, heading, table, bullet, deflist, sentence)"
     )
+
+
+def test_check_says_why_a_terse_item_is_no_card() -> None:
+    """`- logs written to disk` only says where a thing is put: `check` says so, and how a
+    definition reads; `- boot loader kept in flash memory and …` is a card."""
+    result = _extract(FIXTURES / "rules" / "sentence.md")
+    skips = {d.location.line: d.message for d in result.decisions if d.verdict == "skip"}
+    assert skips[51] == (
+        "'logs': says where it is put, not what it is (a definition says 'X is …')"
+    )
+    assert 50 not in skips
+    assert [c.term for c in result.cards if c.location.line == 50] == ["boot loader"]
