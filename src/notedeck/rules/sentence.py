@@ -32,6 +32,8 @@ _CALLED = re.compile(
     r"(?:と(?:呼|よ)[ぶびばんぼ]|と(?:い|言)[うい]|と称)"
 )
 _DEMONSTRATIVE = re.compile(r"^(?:これ|それ|この|その|こう|そう)")
+# `…手順は次の通りである。この処理を X という。`: what `この` points to is below, not before.
+_POINTS_AHEAD = re.compile(r"(?:次|以下)(?:の|に)(?:通り|とおり|よう|示す)")
 # `データを格納するストレージ部分であるクラスターボリューム`: the name closes the item.
 _JA_DEARU = re.compile(r"^(?P<def>.{4,}?)である(?P<term>[^、。はがをにで]{2,30})$")
 # `DynamoDB ストリームは、…` in a list item; `ディレクトリはファイルが保管されている場所。`
@@ -213,7 +215,7 @@ def _japanese(
     if called:
         if not _DEMONSTRATIVE.match(called.group("def")):
             yield called.group("term"), called.group("def").strip(), sentence
-        elif previous:
+        elif previous and not _POINTS_AHEAD.search(previous):
             # `これをロックの粒度という`: the sentence before says what `これ` is.
             yield called.group("term"), previous, f"{previous}{sentence}"
         return
