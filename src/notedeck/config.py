@@ -115,13 +115,17 @@ class Config:
 
     def is_meta_section(self, title: str) -> bool:
         """Whether a heading names a section about the note itself (purpose, links…)."""
-        key = title.strip().strip("#:：").strip().casefold()
-        return key in _folded(self.meta_sections, self.extra_meta_sections)
+        return meta_key(title) in self.meta_keys
+
+    @functools.cached_property  # asked for every section of every note
+    def meta_keys(self) -> frozenset[str]:
+        """The meta section names, casefolded, as `is_meta_section` compares them."""
+        return frozenset(n.casefold() for n in (*self.meta_sections, *self.extra_meta_sections))
 
 
-@functools.lru_cache(maxsize=64)  # asked for every section of every note
-def _folded(*names: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(n.casefold() for group in names for n in group)
+def meta_key(title: str) -> str:
+    """A heading as it is compared with the meta section names."""
+    return title.strip().strip("#:：").strip().casefold()
 
 
 _FIELD_TYPES: dict[str, type] = {
@@ -335,7 +339,9 @@ def merge(base: Config, settings: Mapping[str, Any]) -> Config:
             changes[key] = tuple(str(v) for v in value)
         else:
             changes[key] = value
-    return dataclasses.replace(base, **changes)
+    # Most notes change nothing: keeping `base` spares a copy per note and keeps what
+    # is cached per Config.
+    return dataclasses.replace(base, **changes) if changes else base
 
 
 def _enabled_rules(current: tuple[str, ...], value: list[str] | dict[str, bool]) -> tuple[str, ...]:

@@ -326,16 +326,15 @@ def card_topic(candidate: Candidate, section: Section, path: tuple[str, ...]) ->
 def is_meta_title(title: str, cfg: Config) -> bool:
     """A meta section's name, alone or closing a phrase (`検証の目的`, `この記事のまとめ`)."""
     # Only the meta section names of the settings count (see Config.is_meta_section).
-    return _is_meta_title(title, cfg.meta_sections, cfg.extra_meta_sections)
+    return _is_meta_title(title, cfg.meta_keys)
 
 
 @functools.lru_cache(maxsize=1 << 14)  # asked for every section and again for each below it
-def _is_meta_title(title: str, meta: tuple[str, ...], extra: tuple[str, ...]) -> bool:
-    cfg = Config(meta_sections=meta, extra_meta_sections=extra)
-    if cfg.is_meta_section(title):
+def _is_meta_title(title: str, meta_keys: frozenset[str]) -> bool:
+    if config_module.meta_key(title) in meta_keys:
         return True
     tail = _META_TAIL.split(title.strip())[-1]
-    return tail != title.strip() and cfg.is_meta_section(tail)
+    return tail != title.strip() and config_module.meta_key(tail) in meta_keys
 
 
 def section_skip_reason(section: Section, cfg: Config) -> str:

@@ -28,6 +28,8 @@ _EN_VERB = re.compile(
 
 def bold_pair(text: str, ctx: Context) -> tuple[str, str] | None:
     """(term, definition) when a line opens with a bold term that it goes on to define."""
+    if not may_open_bold(text):
+        return None
     match = _BOLD_START.match(text.strip())
     if not match:
         return None
@@ -51,6 +53,11 @@ def bold_pair(text: str, ctx: Context) -> tuple[str, str] | None:
     return None
 
 
+def may_open_bold(text: str) -> bool:
+    """Whether a line holds a bold mark at all (most lines do not: no need to match them)."""
+    return "**" in text or "__" in text
+
+
 def _why_not(term: str, ctx: Context) -> str:
     """Why a bold text followed by a separator is no term."""
     text = clean_term(term)
@@ -70,6 +77,8 @@ def first_sentence(text: str) -> str:
 def find(section: Section, ctx: Context) -> Iterator[Finding]:
     """Lines and list items that open with a defined bold term; a bold item with sub-items."""
     for line in prose_lines(section):
+        if not may_open_bold(line.text):
+            continue
         pair = bold_pair(line.text, ctx)
         if pair:
             term, definition = pair

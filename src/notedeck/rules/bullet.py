@@ -35,9 +35,13 @@ _COMMAND = re.compile(
 )
 # `` `cmd  desc` more desc``: a gap inside a code span that swallowed the description.
 _GAP = re.compile(r"\s{2,}|\t")
+# What `_DASH` or `_COMMAND` needs to match at all.
+_MAY_PAIR = re.compile(r"[-–—`]")
 
 
 def _dash_pair(text: str, ctx: Context | None) -> tuple[str, str] | None:
+    if not _MAY_PAIR.search(text):
+        return None  # neither a dash nor a command: most lines
     command = _COMMAND.match(text.strip())
     if command:
         term, definition = command.group("term"), command.group("def").strip()

@@ -26,6 +26,8 @@ _LEADING_MARKER = re.compile(r"^(?:[-*+]\s+|\d+[.)]\s+|[・●○■□◆◇▪
 
 def split_pair(text: str, ctx: Context) -> tuple[str, str] | Skip | None:
     """(term, definition) when a line is a colon pair, a Skip when it only looks like one."""
+    if ":" not in text and "：" not in text:
+        return None  # most lines: cheaper to see than to look up
     # The rules ask this of a line several times; only the term limits of the settings count.
     return _split_pair(text, ctx.config.term_max_chars, ctx.config.term_max_words)
 

@@ -51,6 +51,8 @@ class _Line:
 
 def explicit_pair(text: str) -> tuple[str, str, bool] | None:
     """(question, answer, reversed) for a `::` or `:::` line outside code."""
+    if "::" not in text and "<!--SR:" not in text:  # a comment between two colons joins them
+        return None
     line = _SCHEDULE.sub("", text).strip()
     line = _FLASHCARD_TAG.sub("", _LIST_MARKER.sub("", line)).strip()
     masked = _masked(line)
@@ -75,6 +77,8 @@ def _masked(text: str) -> str:
 
 def is_cloze(text: str, highlights: bool) -> bool:
     """Whether a line (outside code) holds a cloze deletion."""
+    if "{{c" not in text and not (highlights and "==" in text):
+        return False  # what a deletion or highlight needs; most lines have neither
     masked = mask_code(text)
     return bool(_CLOZE.search(masked) or (highlights and _HIGHLIGHT.search(masked)))
 
@@ -156,7 +160,7 @@ def _section_lines(section: Section) -> list[_Line]:
     for block in section.blocks:
         for offset, raw in enumerate(block.lines):
             number = block.line + offset
-            raw = _SCHEDULE.sub("", raw).rstrip()
+            raw = (_SCHEDULE.sub("", raw) if "<!--SR:" in raw else raw).rstrip()
             text = _QUOTE_MARKER.sub("", raw) if block.quoted else raw
             schedule_only = bool(block.lines[offset].strip()) and not raw.strip()
             by_number.setdefault(
@@ -166,7 +170,7 @@ def _section_lines(section: Section) -> list[_Line]:
     if not by_number:
         return []
     first, last = min(by_number), max(by_number)
-    return [by_number.get(n, _Line(n, "", "", False)) for n in range(first, last + 1)]
+    return [by_number.get(n) or _Line(n, "", "", False) for n in range(first, last + 1)]
 
 
 def _html_comment_lines(section: Section) -> set[int]:
@@ -221,11 +225,12 @@ def _run_cards(run: list[_Line], highlights: bool) -> Iterator[Finding]:
             card.append(line)
             continue
         stripped = line.text.strip()
-        masked = _masked(stripped)
-        if _SEPARATOR.search(masked) and not _PATH.search(masked):
-            yield _single(line)
-            card, note_type = [], ""
-            continue
+        if "::" in stripped:  # what a separator needs; most lines have none
+            masked = _masked(stripped)
+            if _SEPARATOR.search(masked) and not _PATH.search(masked):
+                yield _single(line)
+                card, note_type = [], ""
+                continue
         card.append(line)
         if stripped == MULTI_LINE and not note_type.startswith("multi"):
             note_type = "multi"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -86,32 +87,38 @@ _ACTION = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=1 << 14)  # extract and several rules ask about each heading
 def is_step_heading(title: str) -> bool:
     """A numbered step of a procedure, or a heading that names an action."""
     return bool(_STEP.match(title) or _ACTION.search(title.strip().rstrip("。.!！")))
 
 
+@functools.lru_cache(maxsize=1 << 14)  # extract and several rules ask about each heading
 def heading_term(title: str) -> str:
     """A heading's text as a term: numbering and note-specific prefixes dropped."""
     text = _NUMBERING.sub("", title.strip())
     return _PREFIX.sub("", text).strip()
 
 
+@functools.lru_cache(maxsize=1 << 14)  # extract and several rules ask about each heading
 def is_topic_heading(title: str) -> bool:
     """`ALBについて`, `About X`, `Notes on X`: a heading about a subject, not a term."""
     return bool(_TOPIC_HEADING.search(title.strip()))
 
 
+@functools.lru_cache(maxsize=1 << 14)  # extract and several rules ask about each heading
 def is_property_heading(title: str) -> bool:
     """`Benefits of X`, `Structural rules`, `Xのメリット`: a list of properties, not terms."""
     return bool(_PROPERTY_HEADING.search(heading_term(title).strip()))
 
 
+@functools.lru_cache(maxsize=1 << 14)  # extract and several rules ask about each heading
 def is_narrative_heading(title: str) -> bool:
     """`最短で合格したいなら`, `My setup`: the writer's story or advice, not a term."""
     return bool(_NARRATIVE_HEADING.search(heading_term(title).strip()))
 
 
+@functools.lru_cache(maxsize=1 << 14)  # extract and several rules ask about each heading
 def is_question(title: str) -> bool:
     """`Xとは？`, `What is X?` and the like."""
     return bool(_QUESTION.search(title.strip()))
