@@ -191,17 +191,24 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
     rules = [(name, rule) for name, rule in registry() if cfg.rule_enabled(name)]
     decisions: list[Decision] = []
     found: list[tuple[Candidate, tuple[str, ...]]] = []
-    skipped_subtrees: list[Section] = []
-    top_level = min((s.level for _, s in tree.walk() if s.level > 0), default=1)
-    for parents, section in tree.walk():
-        if any(s in skipped_subtrees for s in parents):
-            continue
+    sections = tree.walk()
+    top_level = min((s.level for _, s in sections if s.level > 0), default=1)
+    # The walk goes depth first, each section before those under it: the topic path of the
+    # section at each depth so far, and the depth of a meta section whose subtree is left out.
+    paths: list[tuple[str, ...]] = []
+    skipped_below: int | None = None
+    for parents, section in sections:
+        depth = len(parents)
+        if skipped_below is not None:
+            if depth > skipped_below:
+                continue
+            skipped_below = None
         # A meta heading standing above the note (`# 目的`) is no topic of what is under it.
-        path = tuple(
-            topic_title(s.title)
-            for s in (*parents, section)
-            if s.level > 0 and not is_meta_title(s.title, cfg)
-        )
+        del paths[depth:]
+        path = paths[-1] if paths else ()
+        if section.level > 0 and not is_meta_title(section.title, cfg):
+            path = (*path, topic_title(section.title))
+        paths.append(path)
         reason = section_skip_reason(section, cfg)
         if reason:
             decisions.append(Decision(Location(shown, section.line), "skip", reason))
@@ -210,7 +217,7 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
                 # only its own body is about the note. Deeper meta sections (`## 参考`)
                 # take their subsections with them.
                 if section.level > top_level:
-                    skipped_subtrees.append(section)
+                    skipped_below = depth
                 continue
             if is_narrative_heading(section.title) and not is_question(section.title):
                 continue
@@ -526,8 +533,15 @@ def tag_text(text: str) -> str:
 
 def topic_tags(base: tuple[str, ...], topic: tuple[str, ...], cfg: Config) -> tuple[str, ...]:
     """Front matter tags plus the topic path as a hierarchical tag under the first of them."""
-    parts = [tag_text(t) for t in topic if tag_text(t)]
-    prefix = [tag_text(cfg.tag_prefix)] if cfg.tag_prefix else []
+    return _topic_tags(base, topic, cfg.tag_prefix)
+
+
+@functools.lru_cache(maxsize=1 << 12)  # asked for every card, the same for all under one topic
+def _topic_tags(
+    base: tuple[str, ...], topic: tuple[str, ...], tag_prefix: str | None
+) -> tuple[str, ...]:
+    parts = [tag for tag in map(tag_text, topic) if tag]
+    prefix = [tag_text(tag_prefix)] if tag_prefix else []
     head = list(base[:1])
     hierarchical = "::".join([*prefix, *head, *parts])
     tags = [*prefix[:1], *base]
