@@ -445,10 +445,8 @@ def _patched(
 
 def content_hash(model: str, fields: Sequence[str], tags: Sequence[str]) -> str:
     """A hash of everything an import would write into the note."""
-    digest = hashlib.sha256()
-    for part in (model, *fields, "\x1e", *sorted(tags)):
-        digest.update(part.encode("utf-8") + b"\x1f")
-    return digest.hexdigest()[:20]
+    text = "\x1f".join((model, *fields, "\x1e", *sorted(tags))) + "\x1f"  # each part closed
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
 def definition_hash(card: Card) -> str:

@@ -144,7 +144,7 @@ _BASE91 = (
 def guid_for(*values: object) -> str:
     """genanki's GUID hash (Anki's base91 of a SHA-256 prefix), without importing genanki:
     the same text as `genanki.guid_for` gives (a test compares them)."""
-    text = "__".join(str(value) for value in values)
+    text = "__".join(map(str, values))
     number = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
     digits = []
     while number > 0:

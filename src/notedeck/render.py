@@ -445,11 +445,9 @@ def plain_lines(text: str) -> list[str] | None:
     """
     if not text or _MARKUP.search(text):
         return None
-    # nh3 writes a no-break space as `&nbsp;`; the fast path must write the same bytes.
-    return [
-        html.escape(line.strip(" \t"), quote=False).replace("\xa0", "&nbsp;")
-        for line in text.split("\n")
-    ]
+    # `&`, `<` and `>` are markup above: nothing is left to escape. nh3 writes a no-break
+    # space as `&nbsp;`; the fast path must write the same bytes.
+    return [line.strip(" \t").replace("\xa0", "&nbsp;") for line in text.split("\n")]
 
 
 def markdown_html(text: str, env: _Env | None = None) -> str:
@@ -488,8 +486,7 @@ def render_card(card: Card, vault: dict[Path, dict[str, list[Path]]] | None = No
     """
     note_dir, root = note_folders(card)
     env = _Env(note_dir, root, vault=vault if vault is not None else {})
-    topic = " › ".join(html.escape(t) for t in card.topic)
-    source = html.escape(card.source_label)
+    topic, source = _topic_fields(card.topic, card.source_label)
     if card.note_type == "cloze":
         text = _CODE_ELEMENT.sub(_inert_braces, markdown_html(card.definition, env))
         fields: tuple[str, ...] = (text, "", topic, source)
@@ -504,6 +501,12 @@ def render_card(card: Card, vault: dict[Path, dict[str, list[Path]]] | None = No
     return RenderedCard(
         card, model_name(card.note_type), fields, tuple(env.media.values()), diagnostics
     )
+
+
+@functools.lru_cache(maxsize=1 << 12)  # the same for every card under one heading
+def _topic_fields(topic: tuple[str, ...], source_label: str) -> tuple[str, str]:
+    """The Topic and Source fields as HTML."""
+    return " › ".join(html.escape(t) for t in topic), html.escape(source_label)
 
 
 def _inert_braces(match: re.Match[str]) -> str:
