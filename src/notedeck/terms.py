@@ -46,13 +46,14 @@ def plain(markdown: str) -> str:
 @functools.lru_cache(maxsize=1 << 16)  # the rules ask again and again about the same lines
 def clean_term(markdown: str) -> str:
     """A term as it goes on the card front: plain text without edge punctuation."""
-    text = plain(markdown).strip(_EDGE)
-    option = _OPTION.match(plain(markdown).strip())
+    shown = plain(markdown)
+    text = shown.strip(_EDGE)
+    option = _OPTION.match(shown) if shown.startswith("-") else None
     if option:  # `--detach` keeps its dashes
         text = option.group(0)
-    # `SAAS(Software as a service)` reads as `SAAS (Software as a service)`.
-    text = _GLUED_ASIDE.sub(" (", text)
-    return text or plain(markdown)
+    if "(" in text:  # `SAAS(Software as a service)` reads as `SAAS (Software as a service)`.
+        text = _GLUED_ASIDE.sub(" (", text)
+    return text or shown
 
 
 @functools.lru_cache(maxsize=1 << 16)  # asked many times per card by dedupe and identity
@@ -66,7 +67,10 @@ def normalise_term(term: str) -> str:
 def without_aside(term: str) -> str:
     """A term without its trailing aside: `Amazon QLDB (Quantum Ledger Database)` ->
     `Amazon QLDB`."""
-    return _TRAILING_ASIDE.sub("", term.strip()) or term.strip()
+    text = term.strip()
+    if not text.endswith((")", "）")):
+        return text  # no aside: most terms
+    return _TRAILING_ASIDE.sub("", text) or text
 
 
 def word_count(text: str) -> int:
@@ -112,10 +116,13 @@ def strip_marker(line: str) -> str:
 
 _MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)]|[・●○■□◆◇▪▸►※])\s*")
 _PAIRS = {"(": ")", "（": "）", "[": "]", "「": "」", "『": "』", "【": "】"}
+_BRACKET = re.compile("[" + re.escape("".join((*_PAIRS, *_PAIRS.values()))) + "]")
 
 
 def _balanced(text: str) -> bool:
     """Whether every bracket opened in text is closed in it (a cut-off phrase is no term)."""
+    if not _BRACKET.search(text):
+        return True  # most terms: no need to read them character by character
     stack: list[str] = []
     closing = set(_PAIRS.values())
     for ch in text:

@@ -20,6 +20,8 @@ _KEY_PATH = re.compile(r"^[\w$-]+(?:[./][\w$-]+)+$")
 _CJK_CLAUSE = re.compile(r"[\u30a0-\u30ff\u4e00-\u9fffA-Za-z0-9]\s*[がをで](?![\u30a0-\u30ff])")
 # `Ports: 80/443, …` after the colon: a list of settings, not a definition.
 _SETTING = re.compile(r"^[A-Za-z][\w ]{0,20}:\s")
+_ENDS_WITH_DIGIT = re.compile(r"\d$")
+_DIGIT = re.compile(r"\d")
 _VALUE = re.compile(r"^[0-9０-９.,%]+(?:\s|$)")
 _LEADING_MARKER = re.compile(r"^(?:[-*+]\s+|\d+[.)]\s+|[・●○■□◆◇▪▸►]\s*)")
 
@@ -48,7 +50,7 @@ def _split_pair(text: str, max_chars: int, max_words: int) -> tuple[str, str] | 
     plain_term = term.strip("*_` ")
     if "://" in body[: match.end() + 8] and not is_term(plain_term):
         return None
-    if re.search(r"\d$", plain_term) and re.match(r"\d", definition):
+    if _ENDS_WITH_DIGIT.search(plain_term) and _DIGIT.match(definition):
         return Skip(0, "a time or ratio, not a pair")
     if is_label(plain_term):
         return Skip(0, f"'{plain_term}' is a label, not a term")

@@ -63,6 +63,8 @@ _PROPERTY_OPENING = re.compile(
     re.IGNORECASE,
 )
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_BULLET_MARK = re.compile(r"^[・●○■□◆◇▪]\s*")
+_COLON = re.compile(r"[:：]")
 _PLACEHOLDER = re.compile(r"^[-*+]?\s*:?(?:todo|tbd|wip|準備中|作成中)\b:?", re.IGNORECASE)
 _FIRST_PERSON = re.compile(
     r"^(?:here\s+)?(?:i|we)\s|^(?:私|僕|自分)は|^(?:ここ|本章|本節|この章|この節|本記事)では"
@@ -145,7 +147,7 @@ def first_definition(section: Section, ctx: Context) -> tuple[str, int] | Skip |
             if (
                 _is_pair_line(first, ctx)
                 or is_label(first.rstrip(":："))
-                or is_label(re.split(r"[:：]", first, maxsplit=1)[0])
+                or is_label(_COLON.split(first, maxsplit=1)[0])
             ):
                 return Skip(
                     block.line, "the body opens with pairs or a label line, not a definition"
@@ -160,8 +162,8 @@ def first_definition(section: Section, ctx: Context) -> tuple[str, int] | Skip |
                 text = "\n".join(intro[:cut]).strip()
                 if text.endswith((":", "：")):
                     return None
-                return re.sub(r"^[・●○■□◆◇▪]\s*", "", text), block.line + cut - 1
-            text = re.sub(r"^[・●○■□◆◇▪]\s*", "", text)
+                return _BULLET_MARK.sub("", text), block.line + cut - 1
+            text = _BULLET_MARK.sub("", text)
             last = block.line + len(block.lines) - 1
             if text.rstrip().endswith((":", "：")) and index + 1 < len(blocks):
                 following = blocks[index + 1]

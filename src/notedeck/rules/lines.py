@@ -135,6 +135,8 @@ class Line:
 
 def mask_code(text: str) -> str:
     """Text with the inside of inline code spans blanked, so separators in code are not seen."""
+    if "`" not in text:
+        return text  # most lines hold no code
     return _CODE_SPAN.sub(lambda m: m.group(1) + "\x01" * len(m.group(2)) + m.group(1), text)
 
 
