@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..parse import Section
 from ..terms import plain
@@ -39,8 +39,7 @@ _MAY_MARK = re.compile(r"::|==|\?")
 MULTI_LINE_REVERSED = "??"
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(NamedTuple):  # a tuple: one for every line of a section with a mark
     number: int
     raw: str  # as written, without a scheduling comment
     text: str  # also without quote markers: what separators are looked for in

@@ -167,8 +167,23 @@ def walk_items(items: tuple[ListItem, ...]) -> Iterator[tuple[ListItem, int]]:
         stack.extend((child, depth + 1) for child in reversed(item.children))
 
 
-def prose_lines(section: Section) -> Iterator[Line]:
+# The rules read a section one after another, most of them its prose lines: the lines of the
+# last section asked about are kept. It is known by identity (hashing a section would walk
+# its whole tree), and held, so that no other section can take its id.
+_recent: tuple[Section | None, tuple[Line, ...]] = (None, ())
+
+
+def prose_lines(section: Section) -> tuple[Line, ...]:
     """Paragraph lines and the first line of every list item, in order."""
+    global _recent
+    seen, lines = _recent
+    if seen is not section:
+        lines = tuple(_prose_lines(section))
+        _recent = (section, lines)
+    return lines
+
+
+def _prose_lines(section: Section) -> Iterator[Line]:
     for block in section.blocks:
         if block.kind == "paragraph":
             yield from paragraph_lines(block)
