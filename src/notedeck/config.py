@@ -123,6 +123,7 @@ class Config:
         return frozenset(n.casefold() for n in (*self.meta_sections, *self.extra_meta_sections))
 
 
+@functools.lru_cache(maxsize=1 << 14)  # asked about every heading by extract and the rules
 def meta_key(title: str) -> str:
     """A heading as it is compared with the meta section names."""
     return title.strip().strip("#:：").strip().casefold()

@@ -490,13 +490,17 @@ def deck_name(note: Note, cfg: Config) -> str:
         )
     else:
         own = relative.stem
-    folders = [_deck_part(p) for p in PurePosixPath(relative).parent.parts]
-    parts = [*folders, *(_deck_part(p) for p in own.split("::"))]
+    parts = [*_deck_folders(str(relative.parent)), *(_deck_part(p) for p in own.split("::"))]
     return "::".join(p for p in parts if p) or "notedeck"
 
 
 def _meta_text(value: Any) -> str:
     return str(value).strip() if isinstance(value, str | int | float) and str(value).strip() else ""
+
+
+@functools.lru_cache(maxsize=1 << 12)  # the same folders stand above many notes
+def _deck_folders(folder: str) -> tuple[str, ...]:
+    return tuple(_deck_part(p) for p in PurePosixPath(folder).parts)
 
 
 @functools.lru_cache(maxsize=1 << 12)  # the same folders stand above many notes

@@ -142,6 +142,8 @@ def mask_code(text: str) -> str:
 
 def is_link_only(text: str) -> bool:
     """A line that is nothing but a link, URL, image or Obsidian tags."""
+    if "[" not in text and "#" not in text and "://" not in text:
+        return False  # what every link, image or tag needs; most lines have none
     return bool(_LINK_ONLY.match(text))
 
 
