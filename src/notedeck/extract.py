@@ -279,7 +279,7 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
         decisions.append(
             Decision(location, "card", f"{shown_term} → {first_words}", candidate.kind)
         )
-    cards.sort(key=lambda c: c.location)
+    cards.sort(key=lambda c: c.location.line)  # one file: its lines order its cards
     # Two rules may skip one line for one reason (a label before a colon, in bold).
     return cards, list(dict.fromkeys(decisions))
 
@@ -426,7 +426,7 @@ def _dedupe(
     claimed: dict[int, Candidate] = {}
     out: list[tuple[Candidate, tuple[str, ...], Candidate | None]] = []
     for candidate, topic in ranked:
-        key = (tuple(normalise_term(t) for t in topic), normalise_term(candidate.term))
+        key = (_normalised_topic(topic), normalise_term(candidate.term))
         if key in kept:
             out.append((candidate, topic, kept[key]))
             continue
@@ -455,6 +455,11 @@ def _dedupe(
             claimed.setdefault(line, candidate)
         out.append((candidate, topic, None))
     return out
+
+
+@functools.lru_cache(maxsize=1 << 12)  # the same for every candidate under one heading
+def _normalised_topic(topic: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(map(normalise_term, topic))
 
 
 def _restates(term: str, heading: str) -> bool:
