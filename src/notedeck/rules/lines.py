@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -147,6 +148,7 @@ def is_link_only(text: str) -> bool:
     return bool(_LINK_ONLY.match(text))
 
 
+@functools.lru_cache(maxsize=1 << 14)  # every rule asks about its would-be terms
 def is_label(term: str) -> bool:
     """Whether a would-be term is a label word (`Note`, `注意点`, `例`, `Step 2`)."""
     word = term.strip().strip("*_").rstrip(".").casefold()
