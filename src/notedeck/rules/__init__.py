@@ -58,9 +58,8 @@ class Context:
 def term_within(markdown: str, max_chars: int, max_words: int) -> bool:
     """Whether Markdown text can stand as a card's front within these limits."""
     text = markdown.strip()
-    if text.startswith("`") and _CODE_ONLY.match(
-        text
-    ):  # `.`, `..`, `>>`: code names a thing however short
+    # `.`, `..`, `>>`: code names a thing however short
+    if text.startswith("`") and _CODE_ONLY.match(text):
         return 0 < len(text.strip("`").strip()) <= max_chars
     return is_term(clean_term(markdown), max_chars, max_words)
 
