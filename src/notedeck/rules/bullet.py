@@ -133,7 +133,10 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
     """Dash-separated items, command items, and parent items described by their sub-items."""
     for block in section.blocks:
         if block.kind == "paragraph":
-            # Command lines stand in paragraphs too, one per line.
+            # Command lines stand in paragraphs too, one per line (each opens with a code
+            # span or a dash, which most paragraphs have on none of their lines).
+            if not any(text.lstrip().startswith(("`", "-")) for text in block.lines):
+                continue
             for line in paragraph_lines(block):
                 pair = command_pair(line.text)
                 if pair:

@@ -37,6 +37,8 @@ def opens_with_term_line(block: Block, ctx: Context) -> bool:
 
 def _term_line(block: Block, ctx: Context) -> Iterator[Finding]:
     """A term line over its definition lines, or why the first line is a label."""
+    if len(block.lines) < 2:
+        return  # most paragraphs: one line, no term line over another
     lines = list(paragraph_lines(block))
     if len(lines) < 2:
         return
