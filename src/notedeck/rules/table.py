@@ -97,7 +97,7 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
     for block in section.blocks:
         if block.kind == "table":
             yield from glossary_rows(block.rows, ctx)
-        elif block.kind == "paragraph":
+        elif block.kind == "paragraph" and any("\t" in text for text in block.lines):
             raw = [(block.line + i, text) for i, text in enumerate(block.lines)]
             for run in tab_rows(raw):
                 yield from glossary_rows(run, ctx)
