@@ -11,6 +11,8 @@ import yaml
 
 from notedeck.config import Config
 from notedeck.extract import Extraction, extract_file
+from notedeck.parse import parse
+from notedeck.rules.lines import prose_lines
 from notedeck.sources import NoteFile
 from tests.conftest import FIXTURES
 
@@ -97,3 +99,15 @@ def test_check_says_why_a_terse_item_is_no_card() -> None:
     )
     assert 50 not in skips
     assert [c.term for c in result.cards if c.location.line == 50] == ["boot loader"]
+
+
+def test_rules_share_the_prose_lines_of_the_section_they_read() -> None:
+    """The rules ask in turn for one section's prose lines and get the same lines, made once;
+    the next section gets its own, and the first one its own again."""
+    tree = parse("# Alpha\nListener: a process\n\n# Beta\n- Target: a place\n")
+    alpha, beta = tree.children
+    first = prose_lines(alpha)
+    assert prose_lines(alpha) is first
+    assert [(line.number, line.text) for line in first] == [(2, "Listener: a process")]
+    assert [(line.number, line.text) for line in prose_lines(beta)] == [(5, "Target: a place")]
+    assert [(line.number, line.text) for line in prose_lines(alpha)] == [(2, "Listener: a process")]
