@@ -12,6 +12,7 @@ import pty
 import select
 import sqlite3
 import sys
+import time
 import zipfile
 from pathlib import Path
 from types import ModuleType
@@ -481,3 +482,38 @@ def test_the_progress_bar_draws_on_a_terminal_only_after_a_moment(
     os.close(master)
     assert "Reading notes" in drawn
     assert "100%" in drawn
+
+
+def test_a_note_is_known_by_its_stat_and_an_edit_that_keeps_size_and_time_is_seen(
+    vault: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    # Stats are trusted only for notes saved longer ago than the file system's granularity.
+    time.sleep(cache.RACY_NS / 1e9 + 0.1)
+    fresh = vault / "note0000.md"
+    fresh.write_bytes(fresh.read_bytes())  # saved just now
+    first = _build(vault, out)
+    stats = cache.load(out).stats
+    note = vault / "area1" / "note0001.md"
+    before = note.stat()
+    stamp = (before.st_ino, before.st_size, before.st_mtime_ns, before.st_ctime_ns)
+    assert stats[str(note)] == (stamp, hashlib.sha256(note.read_bytes()).digest())
+    assert str(fresh) not in stats  # a save within the same tick could keep its times
+    warm = cache.load(out)
+    extract_paths([vault], cache=warm, render=render_card)
+    assert (warm.hits, warm.misses) == (NOTES, 0)
+    # Edited in place (same inode), same size, its modification time set back: only its
+    # change time tells, and it must.
+    term = next(row[1].split("\x1f")[0] for row in first if "area1/note0001.md" in row[1])
+    renamed = term[:-1] + ("X" if term[-1] != "X" else "Y")
+    text = note.read_text(encoding="utf-8")
+    with note.open("r+b") as stream:
+        stream.write(text.replace(term, renamed).encode("utf-8"))
+    os.utime(note, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = note.stat()
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == stamp[:3]
+    warm = cache.load(out)
+    changed = extract_paths([vault], cache=warm, render=render_card)
+    assert (warm.hits, warm.misses) == (NOTES - 1, 1)
+    assert renamed in {card.term for card in changed.cards}
+    assert any(row[1].startswith(renamed + "\x1f") for row in _build(vault, out))
