@@ -42,6 +42,10 @@ class CardFacts(NamedTuple):
     definition_hash: str
     namespace: str = ""  # with `guid`: the GUID of the card's shortest key in this namespace
     guid: str = ""
+    # The card's shortest key (deck and normalised term), which most cards keep: made once per
+    # note version, and kept by the cache as the very string the state's entry holds, so that
+    # a rebuild neither joins it again nor unpickles a copy of it.
+    short_key: str = ""
 
 
 def card_facts(
@@ -50,7 +54,8 @@ def card_facts(
     """The facts of `card` rendered as `fields` of note type `model`; with a `namespace`,
     also the GUID its shortest key gets there (most cards keep that key)."""
     normalised = card.normalised_term
-    guid = "" if namespace is None else guid_of_key(namespace, f"{card.deck}{_SEP}{normalised}")
+    short_key = f"{card.deck}{_SEP}{normalised}"
+    guid = "" if namespace is None else guid_of_key(namespace, short_key)
     return CardFacts(
         normalised,
         "::".join(normalise_term(t) for t in card.topic),
@@ -58,6 +63,7 @@ def card_facts(
         definition_hash(card),
         namespace or "",
         guid,
+        short_key,
     )
 
 
@@ -89,9 +95,8 @@ def assign_keys(
     diagnostics: list[Diagnostic] = []
     keys: list[str] | None = None
     for level in (1, 2, 3):
-        if level == 1 and facts is not None:  # every depth is 0: card_key inlined, per card
-            pairs = zip(cards, facts, strict=True)
-            keys = [card.deck + _SEP + fact.normalised_term for card, fact in pairs]
+        if level == 1 and facts is not None:  # every depth is 0: each card's shortest key
+            keys = [fact.short_key for fact in facts]
         else:
             keys = [card_key(card, depth[i], known[i]) for i, card in enumerate(cards)]
         if len(set(keys)) == len(keys):  # no collision, the usual case: no groups to make
@@ -270,7 +275,8 @@ class Snapshot:
         gone = tuple(guid for guid in old if guid not in entries)
         header = (self.state.namespace, self.state.models_hash, self.state.models_mod)
         # After edits that kept every line's length, the spans are the base's: not stored.
-        spans = None if self.spans == base.spans else self.spans
+        # (Often the base's very dict: comparing 20,000 spans then takes no time.)
+        spans = None if self.spans is base.spans or self.spans == base.spans else self.spans
         return SnapshotChanges(header, changed, gone, self.stamp, spans)
 
     def __getstate__(self) -> object:
@@ -729,10 +735,10 @@ def _match(
 
     for index in open_cards:  # the cards with no GUID yet are among these, in order
         if index not in guids:
-            card, key = keyed[index]
+            key = keyed[index][1]
             salt = 0
             known_guid = facts[index].guid and facts[index].namespace == namespace
-            if known_guid and key == f"{card.deck}{_SEP}{facts[index].normalised_term}":
+            if known_guid and key == facts[index].short_key:
                 guid = facts[index].guid  # hashed already, in the worker that read the note
             else:
                 guid = guid_of_key(namespace, key)
