@@ -10,6 +10,7 @@ import json
 import os
 import pty
 import select
+import shutil
 import sqlite3
 import sys
 import time
@@ -517,3 +518,29 @@ def test_a_note_is_known_by_its_stat_and_an_edit_that_keeps_size_and_time_is_see
     assert (warm.hits, warm.misses) == (NOTES - 1, 1)
     assert renamed in {card.term for card in changed.cards}
     assert any(row[1].startswith(renamed + "\x1f") for row in _build(vault, out))
+
+
+def test_a_rebuild_from_the_cache_plans_what_one_from_the_state_file_plans(
+    vault: Path, tmp_path: Path
+) -> None:
+    # Unchanged cards whose last entry the cache holds take a short way through the plan;
+    # a copy of each card's note in its folder makes their keys longer, which that way must
+    # see. A build from the state file alone (no cache: every card the long way) gives the
+    # same notes, state file and package.
+    out = tmp_path / "out"
+    _build(vault, out)
+    plain = tmp_path / "plain"
+    shutil.copytree(out, plain)
+    shutil.rmtree(plain / cache.CACHE_DIR)
+    note = vault / "area1" / "note0001.md"
+    (vault / "area1" / "note0001copy.md").write_bytes(note.read_bytes())
+    edited = vault / "note0000.md"
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text.replace("ごとに設定する。", "ごとに設定しない。", 1), "utf-8")
+    cached = build([vault], BuildOptions(out=out, now=NOW + 60))
+    fresh = build([vault], BuildOptions(out=plain, now=NOW + 60))
+    assert cached.planned == fresh.planned
+    assert [cached.counts()[s] for s in ("added", "changed", "unchanged")] == [10, 1, 119]
+    assert any(w.message.endswith("the file name now separates them") for w in cached.warnings)
+    assert (out / STATE_NAME).read_bytes() == (plain / STATE_NAME).read_bytes()
+    assert package_rows(out / "vault.apkg") == package_rows(plain / "vault.apkg")

@@ -546,6 +546,40 @@ def plan(
         guid = guids[index]
         digest = facts_of.content_hash
         last = find(guid)
+        if (
+            last is not None
+            and last.fields is fields
+            and last.key == key
+            and last.hash == digest
+            and not last.removed
+            and index not in renamed
+        ):
+            # The entry the last build made of this very card, from the cache: a fields tuple
+            # is made once per card and the cache pickles it with the state that holds it, so
+            # an entry holding this card's own fields object was made from this card (same
+            # term, deck, tags, topic, note and line). With the same key it is unchanged, and
+            # kept as the same object; its note is made from it without reading the card
+            # (a rebuild after one edit: 20,000 cards, a fifth of their planning).
+            notes.append(
+                new(
+                    Planned,
+                    (
+                        guid,
+                        last.mod,
+                        model,
+                        last.deck,
+                        fields,
+                        last.tags,
+                        "unchanged",
+                        card,
+                        "",
+                        last.location,
+                        last.mod,
+                    ),
+                )
+            )
+            entries[guid] = last
+            continue
         deck, tags, topic, note_path = card.deck, card.tags, card.topic, card.note_path
         if last is None:
             status, mod = "added", now
