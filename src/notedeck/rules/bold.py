@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import pairwise
 
 from ..parse import Section
 from ..terms import clean_term, is_statement, plain
@@ -74,8 +75,33 @@ def first_sentence(text: str) -> str:
     return found.group(0) if found else text.strip()
 
 
+def _bold_line_over_list(section: Section, ctx: Context) -> Iterator[Finding]:
+    """`**Pod**` alone as a paragraph, the bullet list right below it describing it."""
+    blocks = section.blocks
+    for block, below in pairwise(blocks):
+        if block.kind != "paragraph" or len(block.lines) != 1 or below.kind != "list":
+            continue
+        # Numbered items below a bold line are steps, and a blank line between them means the
+        # list is not the bold line's own (`**Important!**` then an unrelated list).
+        if below.ordered or below.line != block.line + 1 or not below.items:
+            continue
+        match = _BOLD_START.fullmatch(block.lines[0].strip())
+        if not match or match.group("rest").strip() or match.group("glued"):
+            continue
+        term = match.group("term").strip()
+        # `**Tips!**` is an exclamation heading a list of advice, not a term.
+        if term.endswith(("!", "！", "?", "？")) or not ctx.is_term(term) or is_label(term):
+            continue
+        children = ["  " * depth + "- " + item.text for item, depth in walk_items(below.items)]
+        yield Candidate(
+            clean_term(term), "\n".join(children), block.line, KIND, below.items[-1].line
+        )
+
+
 def find(section: Section, ctx: Context) -> Iterator[Finding]:
-    """Lines and list items that open with a defined bold term; a bold item with sub-items."""
+    """Lines and list items that open with a defined bold term; a bold item with sub-items;
+    a bold line with the bullets right below it."""
+    yield from _bold_line_over_list(section, ctx)
     for line in prose_lines(section):
         if not may_open_bold(line.text):
             continue
