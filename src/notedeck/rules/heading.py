@@ -42,7 +42,9 @@ _PROPERTY_HEADING = re.compile(
     r"|\b(?:benefits|advantages|disadvantages|pros and cons|features|characteristics|tips"
     r"|rules|limitations|drawbacks|requirements|best practices|use cases|steps"
     r"|good to know|gotchas|caveats|pitfalls)$"
-    r"|(?:メリット|デメリット|利点|欠点|特徴|注意点|ポイント|コツ|手順|使い方|方法|理由|勉強法)$",
+    # `ポイント` after katakana is part of a loanword that names a thing (`エンドポイント`).
+    r"|(?:メリット|デメリット|利点|欠点|特徴|注意点|(?<![ァ-ヺー])ポイント|コツ|手順|使い方|方法"
+    r"|理由|勉強法)$",
     re.IGNORECASE,
 )
 # The writer's own story: `最短で合格したいなら`, `実務に活かせるか`, `筆者の前提`.
