@@ -35,6 +35,8 @@ _COMMAND = re.compile(
 )
 # `` `cmd  desc` more desc``: a gap inside a code span that swallowed the description.
 _GAP = re.compile(r"\s{2,}|\t")
+# `using X`, `via X`, `by means of X` after the dash: the means to an end, not a definition.
+_MEANS = re.compile(r"(?:using|via|by (?:using|means of))\s", re.IGNORECASE)
 # What `_DASH` or `_COMMAND` needs to match at all.
 _MAY_PAIR = re.compile(r"[-–—`]")
 
@@ -64,6 +66,8 @@ def _dash_pair(text: str, ctx: Context | None) -> tuple[str, str] | None:
         return None  # `Update - `apt-get update``: a step and its command
     if definition.endswith((":", "：")):
         return None  # `kubectl describe - shows:` introduces what follows
+    if _MEANS.match(definition):
+        return None  # `Remote access - using a VPN`: how a task is done, not what a term is
     return term, definition
 
 
@@ -72,11 +76,19 @@ def _why_not_dash(term: str, definition: str, ctx: Context) -> str:
     text = clean_term(term)
     if not _CODE_SPANS.sub("", definition).strip(" &|;"):
         return "a step and its command, not a definition"
+    if _MEANS.match(definition):
+        return f"'{text}' is a task and the text after the dash its means, not a definition"
     if is_label(text):
         return f"'{text}' is a label, not a term"
     if is_statement(text):
         return f"'{text}' is a statement, not a term"
     return f"'{text}' is too long or a sentence, not a term"
+
+
+def names_means(text: str) -> bool:
+    """`Remote access - using a VPN`: a task and the means to it, neither term nor definition."""
+    dash = _DASH.search(text)
+    return bool(dash and _MEANS.match(text[dash.end() :]))
 
 
 def dash_pair(text: str, ctx: Context) -> tuple[str, str] | None:
@@ -119,6 +131,8 @@ def is_parent_term(text: str, ctx: Context) -> bool:
     first = text.split("\n", 1)[0].strip()
     if not ctx.is_term(first) or first.rstrip().endswith((":", "：")):
         return False
+    if names_means(first):
+        return False  # `Remote access - using a VPN` + its steps: a task, not a name
     term = clean_term(first)
     return not _CJK_CLAUSE.search(term) and not _COMPARISON.search(term)
 

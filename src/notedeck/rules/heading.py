@@ -10,7 +10,7 @@ from ..parse import Block, Section
 from ..terms import clean_term, normalise_term, plain
 from . import Candidate, Context, Finding, Skip
 from .bold import bold_pair
-from .bullet import dash_pair
+from .bullet import dash_pair, names_means
 from .colon import is_pair
 from .deflist import opens_with_term_line
 from .explicit import explicit_pair
@@ -290,6 +290,8 @@ def _not_a_definition(text: str) -> str:
         return "the text under the heading opens with a figure, not a definition"
     if _PROPERTY_OPENING.match(text):
         return "the text under the heading states a property, not a definition"
+    if names_means(text):
+        return "the text under the heading is a task and its means, not a definition"
     return ""
 
 
