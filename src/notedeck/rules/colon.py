@@ -23,6 +23,9 @@ _SETTING = re.compile(r"^[A-Za-z][\w ]{0,20}:\s")
 _ENDS_WITH_DIGIT = re.compile(r"\d$")
 _DIGIT = re.compile(r"\d")
 _VALUE = re.compile(r"^[0-9０-９.,%]+(?:\s|$)")
+# `IAM認証: クライアントが正しく認証されている。`, `Egress: 通信が許可されているか。`: one
+# sentence saying what state a check showed (or the question it asks), not what a term is.
+_RESULT = re.compile(r"(?:ている|ていない|が可能である)。?$|(?:る|た|い)か[。？?]?$")
 _LEADING_MARKER = re.compile(r"^(?:[-*+]\s+|\d+[.)]\s+|[・●○■□◆◇▪▸►]\s*)")
 
 
@@ -74,6 +77,8 @@ def _split_pair(text: str, max_chars: int, max_words: int) -> tuple[str, str] | 
         return Skip(0, f"'{plain_term}' only points to a link")
     if _VALUE.match(definition) or definition.count(" | ") >= 2 or _SETTING.match(definition):
         return Skip(0, f"'{plain_term}' is given a value or figure, not a definition")
+    if _RESULT.search(definition) and "。" not in definition.rstrip("。"):
+        return Skip(0, f"'{plain_term}' is given a state or a check, not a definition")
     return term, definition
 
 
