@@ -340,6 +340,13 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
             f"the text under the heading is about '{subject}', not '{clean_term(term)}'",
         )
         return
+    if _names_kinds(definition, term):
+        yield Skip(
+            section.line,
+            f"the text under the heading says what '{clean_term(term)}' has (kinds, traits), "
+            "not what it is",
+        )
+        return
     wanted = normalise_term(term)
     # Terse list items (`- route table responsible for …`) define things as paragraphs do not.
     in_list = (
@@ -360,6 +367,21 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
             break
     term = _with_other_name(clean_term(term), names)
     yield Candidate(term, definition, section.line, KIND, last, own_heading=True)
+
+
+# `ロック方式には2相ロック方式と木制約がある。`: a paragraph that opens by naming the kinds of
+# the heading's subject says what there is, not what the subject is.
+_KINDS = re.compile(
+    r"^(?P<subject>[^、。,.\s]{1,30}?)には[^。]*?が(?:ある|あります|存在する|存在します)(?:[。.]|$)"
+)
+_FIRST_JA_SENTENCE = re.compile(r"^.*?(?:。|\.(?=\s|$)|$)")
+
+
+def _names_kinds(definition: str, term: str) -> bool:
+    """Whether the text under a heading opens with `<the heading's subject>にはAとBがある`."""
+    first = _FIRST_JA_SENTENCE.match(plain(unwrap(definition)[0]).strip())
+    kinds = _KINDS.match(first.group(0)) if first else None
+    return bool(kinds and clean_term(term).startswith(kinds.group("subject")))
 
 
 _OTHER_NAME = re.compile(r"^(?P<name>[^()（）]+?)\s*[(（](?P<other>[^()（）]+)[)）]$")
