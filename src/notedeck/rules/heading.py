@@ -75,6 +75,8 @@ _FIRST_PERSON = re.compile(
 )
 # `次のような障害がある。`, `The following …`: an introduction to what comes next.
 _INTRO = re.compile(r"次のような|次の\S*を示す|以下の|the following", re.IGNORECASE)
+# `Users -> Load Balancer -> EC2`: a flow drawn with arrows, not a sentence about the heading.
+_FLOW = re.compile(r"(?:->|→|=>|⇒).*(?:->|→|=>|⇒)")
 _LINK_PAIR = re.compile(r"^[^:：]{1,60}[:：]\s*<?(?:https?://|\[[^\]]*\]\()")
 _BOLD_ONLY = re.compile(r"^(\*\*|__)[^*_]+\1\s*:?$")
 _SHORT = 12  # characters: a list item shorter than this is no definition on its own
@@ -290,6 +292,8 @@ def _not_a_definition(text: str) -> str:
         return "the text under the heading opens with a figure, not a definition"
     if _PROPERTY_OPENING.match(text):
         return "the text under the heading states a property, not a definition"
+    if _FLOW.search(text):
+        return "the text under the heading is a flow diagram, not a definition"
     if names_means(text):
         return "the text under the heading is a task and its means, not a definition"
     return ""
