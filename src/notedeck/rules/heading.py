@@ -231,18 +231,24 @@ _EN_SUBJECT = re.compile(
     r"^[-*+]?\s*(?:an?|the)\s+(?P<subject>[^,.;:\n]{1,40}?)\s+(?:is|are)\s", re.IGNORECASE
 )
 
+_PURPOSE = re.compile(r"['’]s\s+(?:purpose|role|job|function|goal|aim)$", re.IGNORECASE)
+
 
 def sentence_subject(text: str) -> str:
     """The topic a definition opens with (`Xは…`, `An X is …`), as plain text, or ''."""
     first = plain(text.split("\n", 1)[0]).strip()
     match = _JA_SUBJECT.match(first) or _EN_SUBJECT.match(first)
-    return clean_term(match.group("subject")) if match else ""
+    if not match:
+        return ""
+    # `A ReplicaSet's purpose is to …` is about the ReplicaSet: what it is there for.
+    return clean_term(_PURPOSE.sub("", match.group("subject")))
 
 
 def _names_heading(subject: str, term: str) -> bool:
-    """Whether a sentence subject is the heading's term (or a longer name holding it)."""
+    """Whether a sentence subject is the heading's term (or a longer name holding it);
+    `Replica Sets` and `ReplicaSet` are one name, spaced or run together."""
     a, b = _singular(normalise_term(subject)), _singular(normalise_term(clean_term(term)))
-    return b in a
+    return b in a or b.replace(" ", "") in a.replace(" ", "")
 
 
 def _singular(text: str) -> str:
