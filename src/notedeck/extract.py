@@ -24,6 +24,7 @@ from .rules.heading import (
     is_property_heading,
     is_question,
     is_topic_heading,
+    is_why_or_how,
 )
 from .rules.lines import is_link_only
 from .rules.question import question_term
@@ -210,6 +211,7 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
             path = (*path, topic_title(section.title))
         paths.append(path)
         reason = section_skip_reason(section, cfg)
+        section_rules = rules
         if reason:
             decisions.append(Decision(Location(shown, section.line), "skip", reason))
             if is_meta_title(section.title, cfg):
@@ -220,14 +222,18 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
                     skipped_below = depth
                 continue
             if is_narrative_heading(section.title) and not is_question(section.title):
-                continue
-            if is_property_heading(section.title):
+                if not is_why_or_how(section.title):
+                    continue
+                # `Why use X?`, `How to handle Y`: advice, whose lists are no definitions,
+                # but a sentence in it that defines a term (`An ELB is a managed …`) is one.
+                section_rules = [(name, rule) for name, rule in rules if name == "sentence"]
+            elif is_property_heading(section.title):
                 # Its own body lists properties; a line standing as a heading of its own
                 # (`NULL and aggregate functions`) starts what the rules read again.
                 section = _after_pseudo_heading(section, cfg)
         ctx = Context(cfg, parents)
         said = bool(reason)
-        for _, rule in rules:
+        for _, rule in section_rules:
             for finding in rule(section, ctx):
                 said = True
                 if isinstance(finding, Skip):
@@ -360,6 +366,11 @@ def section_skip_reason(section: Section, cfg: Config) -> str:
         return f"'{title}' holds only code"
     if all(_is_links(b) for b in blocks):
         return f"'{title}' holds only links or images"
+    if is_narrative_heading(title) and not is_question(title) and is_why_or_how(title):
+        return (
+            f"'{title}' gives advice; only a sentence in its own body that defines a term "
+            "(`X is a …`) becomes a card"
+        )
     if is_narrative_heading(title) and not is_question(title):
         return (
             f"'{title}' tells the writer's own story or advice; "

@@ -118,6 +118,14 @@ def is_property_heading(title: str) -> bool:
     return bool(_PROPERTY_HEADING.search(heading_term(title).strip()))
 
 
+_WHY_OR_HOW = re.compile(r"^(?:why|how)\b(?!.*\b(?:i|my|we|our)\b)", re.IGNORECASE)
+
+
+def is_why_or_how(title: str) -> bool:
+    """`Why use X?`, `How to handle Y`: advice on a subject, not the writer's own story."""
+    return bool(_WHY_OR_HOW.match(heading_term(title).strip()))
+
+
 @functools.lru_cache(maxsize=1 << 14)  # extract and several rules ask about each heading
 def is_narrative_heading(title: str) -> bool:
     """`最短で合格したいなら`, `My setup`: the writer's story or advice, not a term."""

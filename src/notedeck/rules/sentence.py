@@ -71,10 +71,10 @@ _ENGLISH_CALLED = re.compile(
     r"(?:an?\s+|the\s+)?(?P<term>[\w()/+#-]+(?:\s+[\w()/+#-]+){0,4}?)\s*[.]?$",
     re.IGNORECASE,
 )
-# `A firewall is a system …`, `UMA is defined as …`
+# `A firewall is a system …`, `UMA is defined as …`, `Pessimistic locking is when you …`
 _ENGLISH_IS = re.compile(
     r"^(?:an?\s+|the\s+)?(?P<term>[A-Za-z][\w()./+#-]*(?:\s+[\w()./+#-]+){0,4}?)\s+"
-    r"(?:is|are)\s+(?P<def>defined\s+as\s.+|(?:an?|the|one|any|used)\s.+)$",
+    r"(?:is|are)\s+(?P<def>defined\s+as\s.+|(?:an?|the|one|any|used|when)\s.+)$",
     re.IGNORECASE,
 )
 # `The user space, which is a set of …`
