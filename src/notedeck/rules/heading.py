@@ -190,12 +190,25 @@ def first_definition(section: Section, ctx: Context) -> tuple[str, int] | Skip |
                     last = following.line + len(following.lines) - 1
             return text, last
         if block.kind == "list":
+            if _tasks_with_code(blocks[index:]):
+                return Skip(block.line, "the body is tasks, each with its command: steps")
             return _from_list(block, ctx)
         if block.kind == "table":
             continue  # a table makes its own cards; a definition may follow it
         if block.kind in ("code", "deflist"):
             return None
     return None
+
+
+def _tasks_with_code(blocks: list[Block]) -> bool:
+    """`- Get a container's logs` over a code block, then another item over another code
+    block: a cheat sheet of tasks and their commands, not a definition of the heading."""
+    pairs = 0
+    for item, below in zip(blocks[::2], blocks[1::2], strict=False):
+        if item.kind != "list" or below.kind != "code" or len(item.items) != 1:
+            break
+        pairs += 1
+    return pairs >= 2
 
 
 def _from_list(block: Block, ctx: Context) -> tuple[str, int] | Skip | None:
