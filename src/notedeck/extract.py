@@ -321,7 +321,7 @@ def _blank_skipped(body: str) -> str:
 def topic_title(title: str) -> str:
     """A heading as one step of a topic path: question forms stripped, plain text."""
     text = question_term(title) if is_question(title) else heading_term(title)
-    return clean_term(text) or clean_term(title) or title.strip()
+    return clean_term(text, keep_pairs=True) or clean_term(title) or title.strip()
 
 
 def card_topic(candidate: Candidate, section: Section, path: tuple[str, ...]) -> tuple[str, ...]:

@@ -44,16 +44,40 @@ def plain(markdown: str) -> str:
 
 
 @functools.lru_cache(maxsize=1 << 16)  # the rules ask again and again about the same lines
-def clean_term(markdown: str) -> str:
-    """A term as it goes on the card front: plain text without edge punctuation."""
+def clean_term(markdown: str, *, keep_pairs: bool = False) -> str:
+    """A term as it goes on the card front: plain text without edge punctuation; with
+    `keep_pairs`, a bracket whose other half stays in the text is kept (`『本』ノート` as a
+    topic, where a term would be `本』ノート`, which is no term: see `is_term`)."""
     shown = plain(markdown)
     text = shown.strip(_EDGE)
+    if keep_pairs:
+        text = _keep_brackets(shown, text)
     option = _OPTION.match(shown) if shown.startswith("-") else None
     if option:  # `--detach` keeps its dashes
         text = option.group(0)
     if "(" in text:  # `SAAS(Software as a service)` reads as `SAAS (Software as a service)`.
         text = _GLUED_ASIDE.sub(" (", text)
     return text or shown
+
+
+# Brackets in _EDGE that come in pairs: `『本』ノート` loses neither half of its `『』`.
+_BRACKETS = (("「", "」"), ("『", "』"), ("【", "】"), ("“", "”"), ("‘", "’"))
+
+
+def _keep_brackets(shown: str, text: str) -> str:
+    """`text` (`shown` stripped of edge punctuation) with a bracket taken from its edge put
+    back when the bracket's other half is inside it: `『本』ノート`, not `本』ノート`."""
+    if not text:
+        return text
+    left = len(shown) - len(shown.lstrip(_EDGE))
+    right = left + len(text)
+    for opener, closer in _BRACKETS:
+        opened, closed = text.count(opener), text.count(closer)
+        if closed > opened and left and shown[left - 1] == opener:
+            left -= 1
+        elif opened > closed and shown[right : right + 1] == closer:
+            right += 1
+    return shown[left:right]
 
 
 @functools.lru_cache(maxsize=1 << 16)  # asked many times per card by dedupe and identity
