@@ -446,6 +446,7 @@ def _dedupe(
         if (
             owner is not None
             and not candidate.own_heading
+            and not _another_sentence(candidate, owner)
             and not (
                 (owner.own_heading or owner.kind == "table")
                 and candidate.kind == "sentence"
@@ -466,6 +467,16 @@ def _dedupe(
             claimed.setdefault(line, candidate)
         out.append((candidate, topic, None))
     return out
+
+
+def _another_sentence(candidate: Candidate, owner: Candidate) -> bool:
+    """Two sentences of one line, each defining its own term (`占有ロックは…。一方で共有ロック
+    は…。`): the line holds two cards, as two lines would."""
+    return (
+        candidate.kind == owner.kind == "sentence"
+        and candidate.definition not in owner.definition
+        and owner.definition not in candidate.definition
+    )
 
 
 @functools.lru_cache(maxsize=1 << 12)  # the same for every candidate under one heading

@@ -412,7 +412,11 @@ def _names_kinds(definition: str, term: str) -> bool:
     """Whether the text under a heading opens with `<the heading's subject>にはAとBがある`."""
     first = _FIRST_JA_SENTENCE.match(plain(unwrap(definition)[0]).strip())
     kinds = _KINDS.match(first.group(0)) if first else None
-    return bool(kinds and clean_term(term).startswith(kinds.group("subject")))
+    if not kinds:
+        return False
+    # `## ロック方式` over `ロック方式には…`, `## 置き換え` over `置き換えの方式には…`
+    subject, heading = kinds.group("subject"), clean_term(term)
+    return heading.startswith(subject) or subject.startswith(heading)
 
 
 _OTHER_NAME = re.compile(r"^(?P<name>[^()（）]+?)\s*[(（](?P<other>[^()（）]+)[)）]$")

@@ -55,6 +55,16 @@ _JA_DEFINING_VERB = re.compile(
 _CALLED_LINE = re.compile(r"^[①-⑳\d.)、\s]*(?P<def>.+?)を[「『](?P<term>[^」』]{1,40})[」』]\s*$")
 _CALLED_TAIL = re.compile(r"^(?:と|を)?(?:(?:呼|よ)[ぶびばんぼ]|(?:い|言)[うい]|称)")
 
+# `ロックには占有ロックと共有ロックがある。占有ロックは…。一方で共有ロックは…。`: a sentence
+# that names the kinds of a thing, then a later sentence opening with each kind's name.
+_KINDS = re.compile(
+    r"^[^、。]{1,30}?には(?P<kinds>[^。がは]{2,80}?)が(?:ある|あります|存在する|存在します)[。.]?$"
+)
+_KIND_SEPARATOR = re.compile(r"と|、|や|,")
+_KIND_OPENING = re.compile(
+    r"^(?:一方で?|また|さらに|そして)?[、,]?\s*(?P<term>[^、。はがを\s]{1,30})は[、,]?\s*\S"
+)
+
 # English, in the order `_english` tries them. All but `An X does …` and the terse forms turn
 # on `is`/`are` (`_BE`).
 _BE = re.compile(r"\s(?:is|are)\s", re.IGNORECASE)
@@ -167,9 +177,20 @@ def _find_defining_sentences(
     text: str, opening: bool, in_item: bool
 ) -> Iterator[tuple[str, str, str]]:
     previous = ""
+    kinds: frozenset[str] = frozenset()
     text = text.strip()
     for index, match in enumerate(_SENTENCES.finditer(text)):
         sentence = match.group(0).strip()
+        if sentence and "は" in sentence and is_cjk(sentence):
+            named = _KINDS.match(sentence)
+            if named:
+                parts = _KIND_SEPARATOR.split(named.group("kinds"))
+                kinds = frozenset(part.strip() for part in parts if part.strip())
+            opened = _KIND_OPENING.match(sentence) if kinds and not named else None
+            if opened and opened.group("term") in kinds:
+                yield opened.group("term"), sentence, sentence
+                previous = sentence
+                continue
         if sentence:
             for term, definition, whole in _one_sentence(
                 sentence, previous, opening and index == 0, in_item
