@@ -24,7 +24,7 @@ from .lines import (
     unwrap,
     walk_items,
 )
-from .sentence import defining_sentences
+from .sentence import defining_sentences, named_kinds
 
 KIND = "heading"
 
@@ -401,21 +401,18 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
 
 
 # `ロック方式には2相ロック方式と木制約がある。`: a paragraph that opens by naming the kinds of
-# the heading's subject says what there is, not what the subject is.
-_KINDS = re.compile(
-    r"^(?P<subject>[^、。,.\s]{1,30}?)には[^。]*?が(?:ある|あります|存在する|存在します)(?:[。.]|$)"
-)
+# the heading's subject says what there is, not what the subject is (`named_kinds`).
 _FIRST_JA_SENTENCE = re.compile(r"^.*?(?:。|\.(?=\s|$)|$)")
 
 
 def _names_kinds(definition: str, term: str) -> bool:
     """Whether the text under a heading opens with `<the heading's subject>にはAとBがある`."""
     first = _FIRST_JA_SENTENCE.match(plain(unwrap(definition)[0]).strip())
-    kinds = _KINDS.match(first.group(0)) if first else None
+    kinds = named_kinds(first.group(0)) if first else None
     if not kinds:
         return False
     # `## ロック方式` over `ロック方式には…`, `## 置き換え` over `置き換えの方式には…`
-    subject, heading = kinds.group("subject"), clean_term(term)
+    subject, heading = kinds[0], clean_term(term)
     return heading.startswith(subject) or subject.startswith(heading)
 
 

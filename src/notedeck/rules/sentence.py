@@ -58,7 +58,8 @@ _CALLED_TAIL = re.compile(r"^(?:と|を)?(?:(?:呼|よ)[ぶびばんぼ]|(?:い|
 # `ロックには占有ロックと共有ロックがある。占有ロックは…。一方で共有ロックは…。`: a sentence
 # that names the kinds of a thing, then a later sentence opening with each kind's name.
 _KINDS = re.compile(
-    r"^[^、。]{1,30}?には(?P<kinds>[^。がは]{2,80}?)が(?:ある|あります|存在する|存在します)[。.]?$"
+    r"^(?P<subject>[^、。,.\s]{1,30}?)には(?P<kinds>[^。がは]{2,80}?)"
+    r"が(?:ある|あります|存在する|存在します)(?:[。.]|$)"
 )
 _KIND_SEPARATOR = re.compile(r"と|、|や|,")
 _KIND_OPENING = re.compile(
@@ -182,10 +183,9 @@ def _find_defining_sentences(
     for index, match in enumerate(_SENTENCES.finditer(text)):
         sentence = match.group(0).strip()
         if sentence and "は" in sentence and is_cjk(sentence):
-            named = _KINDS.match(sentence)
+            named = named_kinds(sentence)
             if named:
-                parts = _KIND_SEPARATOR.split(named.group("kinds"))
-                kinds = frozenset(part.strip() for part in parts if part.strip())
+                kinds = named[1]
             opened = _KIND_OPENING.match(sentence) if kinds and not named else None
             if opened and opened.group("term") in kinds:
                 yield opened.group("term"), sentence, sentence
@@ -199,6 +199,16 @@ def _find_defining_sentences(
                     before = text[max(0, match.start() - _SPELLED_OUT_REACH) : match.start()]
                     yield _spelled_out(term, before), definition, whole
             previous = sentence
+
+
+def named_kinds(sentence: str) -> tuple[str, frozenset[str]] | None:
+    """The subject and the kinds a sentence names: `ロックには占有ロックと共有ロックがある。`
+    -> (`ロック`, {`占有ロック`, `共有ロック`}); None for any other sentence."""
+    named = _KINDS.match(sentence)
+    if named is None:
+        return None
+    parts = _KIND_SEPARATOR.split(named.group("kinds"))
+    return named.group("subject"), frozenset(part.strip() for part in parts if part.strip())
 
 
 def _spelled_out(term: str, before: str) -> str:
