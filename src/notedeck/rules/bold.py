@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from itertools import pairwise
 
 from ..parse import Section
-from ..terms import clean_term, is_statement, plain
+from ..terms import clean_term, plain
 from . import Candidate, Context, Finding, Skip
-from .lines import is_label, item_rest, prose_lines, walk_items
+from .lines import is_label, item_rest, prose_lines, walk_items, why_not_term
 
 KIND = "bold"
 
@@ -57,16 +57,6 @@ def bold_pair(text: str, ctx: Context) -> tuple[str, str] | None:
 def may_open_bold(text: str) -> bool:
     """Whether a line holds a bold mark at all (most lines do not: no need to match them)."""
     return "**" in text or "__" in text
-
-
-def _why_not(term: str, ctx: Context) -> str:
-    """Why a bold text followed by a separator is no term."""
-    text = clean_term(term)
-    if is_label(text):
-        return f"'{text}' is a label, not a term"
-    if is_statement(text):
-        return f"'{text}' is a statement, not a term"
-    return f"'{text}' is too long or a sentence, not a term"
 
 
 def first_sentence(text: str) -> str:
@@ -119,7 +109,7 @@ def find(section: Section, ctx: Context) -> Iterator[Finding]:
         # `- **Term**` alone, its sub-items describing it.
         match = _BOLD_START.match(line.text)
         if match and _SEPARATOR.match(match.group("rest").strip()):
-            yield Skip(line.number, _why_not(match.group("term"), ctx))
+            yield Skip(line.number, why_not_term(match.group("term")))
             continue
         if (
             line.item is not None

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from ..parse import ListItem, Section
-from ..terms import clean_term, is_statement
+from ..terms import clean_term
 from . import Candidate, Context, Finding, Skip
 from .colon import is_pair
 from .lines import (
@@ -18,6 +18,7 @@ from .lines import (
     paragraph_lines,
     starts_with_number,
     walk_items,
+    why_not_term,
 )
 
 KIND = "bullet"
@@ -78,11 +79,7 @@ def _why_not_dash(term: str, definition: str, ctx: Context) -> str:
         return "a step and its command, not a definition"
     if _MEANS.match(definition):
         return f"'{text}' is a task and the text after the dash its means, not a definition"
-    if is_label(text):
-        return f"'{text}' is a label, not a term"
-    if is_statement(text):
-        return f"'{text}' is a statement, not a term"
-    return f"'{text}' is too long or a sentence, not a term"
+    return why_not_term(term)
 
 
 def names_means(text: str) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..parse import Block, ListItem, Section
+from ..terms import clean_term, is_statement
 
 # Words that label what follows rather than name a thing: `注意点` above colon lines,
 # `Note: …`, `例: …`. A line led by one of them is never a term.
@@ -153,6 +154,16 @@ def is_label(term: str) -> bool:
     """Whether a would-be term is a label word (`Note`, `注意点`, `例`, `Step 2`)."""
     word = term.strip().strip("*_").rstrip(".").casefold()
     return word in LABELS or _NUMBERED.sub("", word) in LABELS
+
+
+def why_not_term(term: str) -> str:
+    """Why a would-be term (before a separator) is none: a label, a statement, or too long."""
+    text = clean_term(term)
+    if is_label(text):
+        return f"'{text}' is a label, not a term"
+    if is_statement(text):
+        return f"'{text}' is a statement, not a term"
+    return f"'{text}' is too long or a sentence, not a term"
 
 
 def paragraph_lines(block: Block) -> Iterator[Line]:
