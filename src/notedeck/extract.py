@@ -366,12 +366,12 @@ def section_skip_reason(section: Section, cfg: Config) -> str:
         return f"'{title}' holds only code"
     if all(_is_links(b) for b in blocks):
         return f"'{title}' holds only links or images"
-    if is_narrative_heading(title) and not is_question(title) and is_why_or_how(title):
-        return (
-            f"'{title}' gives advice; only a sentence in its own body that defines a term "
-            "(`X is a …`) becomes a card"
-        )
     if is_narrative_heading(title) and not is_question(title):
+        if is_why_or_how(title):
+            return (
+                f"'{title}' gives advice; only a sentence in its own body that defines a term "
+                "(`X is a …`) becomes a card"
+            )
         return (
             f"'{title}' tells the writer's own story or advice; "
             "nothing in its own body becomes a card"
