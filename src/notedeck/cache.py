@@ -296,9 +296,8 @@ def content_digest(cache: Cache, path: Path, racy_after: int) -> bytes | None:
     if known is not None and known[0] == stamp:
         cache.next_stats[shown] = known
         return known[1]
-    try:
-        digest = hashlib.sha256(read_note_bytes(path)).digest()
-    except OSError:
+    digest = _read_digest(path)
+    if digest is None:
         return None
     if info.st_mtime_ns < racy_after and info.st_ctime_ns < racy_after:
         cache.next_stats[shown] = (stamp, digest)
