@@ -537,9 +537,7 @@ def plan(
     new_state = State(namespace)
     entries = new_state.entries
     # Bound once: this loop runs once per card, and a rebuild after one edit is mostly it.
-    # The named tuples are made by tuple.__new__, as their _make does, without the Python call
-    # their constructor is: two per card.
-    find, new = known.get, tuple.__new__
+    find = known.get
     for index, ((card, key), (_, model, fields), facts_of) in enumerate(
         zip(keyed, rendered, every, strict=True)
     ):
@@ -561,21 +559,18 @@ def plan(
             # kept as the same object; its note is made from it without reading the card
             # (a rebuild after one edit: 20,000 cards, a fifth of their planning).
             notes.append(
-                new(
-                    Planned,
-                    (
-                        guid,
-                        last.mod,
-                        model,
-                        last.deck,
-                        fields,
-                        last.tags,
-                        "unchanged",
-                        card,
-                        "",
-                        last.location,
-                        last.mod,
-                    ),
+                Planned(
+                    guid,
+                    last.mod,
+                    model,
+                    last.deck,
+                    fields,
+                    last.tags,
+                    "unchanged",
+                    card,
+                    "",
+                    last.location,
+                    last.mod,
                 )
             )
             entries[guid] = last
@@ -602,40 +597,34 @@ def plan(
         place = card.location  # str(Location) inlined: one call less per card
         location = f"{place.path}:{place.line}" if place.line else place.path
         notes.append(
-            new(
-                Planned,
-                (
-                    guid,
-                    mod,
-                    model,
-                    deck,
-                    fields,
-                    tags,
-                    status,
-                    card,
-                    last.term if last and status in ("renamed", "moved") else "",
-                    location,
-                    last.mod if last else None,
-                ),
-            )
-        )
-        entry = new(
-            Entry,
-            (
-                key,
-                digest,
+            Planned(
+                guid,
                 mod,
-                card.term,
-                facts_of.definition_hash,
-                deck,
                 model,
+                deck,
                 fields,
                 tags,
+                status,
+                card,
+                last.term if last and status in ("renamed", "moved") else "",
                 location,
-                False,
-                topic,
-                note_path,
-            ),
+                last.mod if last else None,
+            )
+        )
+        entry = Entry(
+            key,
+            digest,
+            mod,
+            card.term,
+            facts_of.definition_hash,
+            deck,
+            model,
+            fields,
+            tags,
+            location,
+            False,
+            topic,
+            note_path,
         )
         if last is not None and last.fields is fields and status == "unchanged" and entry == last:
             # The last state's own entry: comparing the states, saving the state file and
