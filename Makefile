@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint eval bench clean chromium
+.PHONY: run test lint eval train bench clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf build dist $(VENV)
+
+# The scorer's weights from the corpus gold (../shared): src/notedeck/rules/weights.json.
+train: $(STAMP)
+	$(BIN)/python tests/train.py

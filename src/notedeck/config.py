@@ -103,6 +103,8 @@ class Config:
     extra_meta_sections: tuple[str, ...] = ()
     term_max_chars: int = 40
     term_max_words: int = 8
+    # The scorer's probability from which a proposal is a card; None: the trained model's own.
+    threshold: float | None = None
     highlight_cloze: bool = False
     reversed: bool = False
     # Obsidian Spaced Repetition's decks: a `#flashcards/Sub/Deck` tag puts the cards after it
@@ -140,6 +142,7 @@ _FIELD_TYPES: dict[str, type] = {
     "extra_meta_sections": list,
     "term_max_chars": int,
     "term_max_words": int,
+    "threshold": float,
     "highlight_cloze": bool,
     "reversed": bool,
     "tag_decks": bool,
@@ -149,11 +152,11 @@ _BUILD_ONLY = frozenset({"namespace", "package"})
 # What each setting holds, in the words the error messages use: the type of most settings
 # says it; `deck_mode` and `rules` have their own checks.
 _KINDS: dict[str, str] = {
-    name: {str: "text", int: "count", bool: "switch", list: "names"}[kind]
+    name: {str: "text", int: "count", bool: "switch", list: "names", float: "probability"}[kind]
     for name, kind in _FIELD_TYPES.items()
 } | {"deck_mode": "choice", "rules": "rules"}
 # Settings whose default is "not set", so an empty value (`deck:`) is allowed.
-_OPTIONAL = frozenset({"package", "deck", "tag_prefix"})
+_OPTIONAL = frozenset({"package", "deck", "tag_prefix", "threshold"})
 _LIST_KEYS = frozenset({"rules", "meta_sections", "extra_meta_sections"})
 
 
@@ -258,6 +261,9 @@ def _value_problem(key: str, value: Any) -> str:
     elif kind == "count":
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             return f"'{key}' must be a whole number of 1 or more, not {_describe(value)}"
+    elif kind == "probability":
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value < 1:
+            return f"'{key}' must be a number between 0 and 1, like 0.5, not {_describe(value)}"
     elif kind == "switch":
         if not isinstance(value, bool):
             return f"'{key}' must be true or false, not {_describe(value)}"

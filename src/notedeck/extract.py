@@ -17,19 +17,13 @@ from .errors import Diagnostic, Location, warning
 from .frontmatter import Note, split
 from .parse import Section, parse
 from .rules import Candidate, Context, Skip, registry
+from .rules import scorer as scorer_module
+from .rules.detectors import Proposal, heading_term, is_question, propose, question_term
 from .rules.explicit import tag_decks
-from .rules.heading import (
-    heading_term,
-    is_narrative_heading,
-    is_property_heading,
-    is_question,
-    is_topic_heading,
-    is_why_or_how,
-)
+from .rules.features import section_proposal_features
 from .rules.lines import is_link_only
-from .rules.question import question_term
 from .sources import CONTROL_CHARACTERS, NoteFile, find_notes, read_source
-from .terms import clean_term, is_term, normalise_term, without_aside
+from .terms import clean_term, normalise_term, plain as plain_text, without_aside
 
 # The longest term or definition (Markdown characters) a card may have. Longer ones are left
 # out with a warning: no one studies a 5 MB answer, and sanitising deeply nested HTML costs
@@ -183,15 +177,31 @@ def extract_file(note_file: NoteFile, base: Config, result: Extraction) -> None:
     result.decisions.extend(decisions)
 
 
-def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
-    """The cards of one note, deduplicated, with their decisions."""
+@dataclass(frozen=True)
+class Proposed:
+    """A detector's proposal with what the scorer reads: its features and its topic path."""
+
+    proposal: Proposal
+    features: dict[str, float]
+    topic: tuple[str, ...]
+
+
+@dataclass
+class _Walk:
+    """What reading a note's sections gave before the scorer decides."""
+
+    explicit: list[tuple[Candidate, tuple[str, ...]]] = field(default_factory=list)
+    proposed: list[Proposed] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+
+
+def propose_note(note: Note, cfg: Config) -> _Walk:
+    """Every proposal of a note with its features, the cards marked by hand, and the
+    sections left out (meta, empty, only code or links) with why."""
     shown = note.source.file.display
     tree = parse(_blank_skipped(note.body))
-    deck = deck_name(note, cfg)
-    base_tags = front_matter_tags(note.meta)
     rules = [(name, rule) for name, rule in registry() if cfg.rule_enabled(name)]
-    decisions: list[Decision] = []
-    found: list[tuple[Candidate, tuple[str, ...]]] = []
+    walk = _Walk()
     sections = tree.walk()
     top_level = min((s.level for _, s in sections if s.level > 0), default=1)
     # The walk goes depth first, each section before those under it: the topic path of the
@@ -211,9 +221,8 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
             path = (*path, topic_title(section.title))
         paths.append(path)
         reason = section_skip_reason(section, cfg)
-        section_rules = rules
         if reason:
-            decisions.append(Decision(Location(shown, section.line), "skip", reason))
+            walk.decisions.append(Decision(Location(shown, section.line), "skip", reason))
             if is_meta_title(section.title, cfg):
                 # A top-level `# 目的` often stands above the whole note's `##` sections:
                 # only its own body is about the note. Deeper meta sections (`## 参考`)
@@ -221,30 +230,82 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
                 if section.level > top_level:
                     skipped_below = depth
                 continue
-            if is_narrative_heading(section.title) and not is_question(section.title):
-                if not is_why_or_how(section.title):
-                    continue
-                # `Why use X?`, `How to handle Y`: advice, whose lists are no definitions,
-                # but a sentence in it that defines a term (`An ELB is a managed …`) is one.
-                section_rules = [(name, rule) for name, rule in rules if name == "sentence"]
-            elif is_property_heading(section.title):
-                # Its own body lists properties; a line standing as a heading of its own
-                # (`NULL and aggregate functions`) starts what the rules read again.
-                section = _after_pseudo_heading(section, cfg)
         ctx = Context(cfg, parents)
-        said = bool(reason)
-        for _, rule in section_rules:
+        for _, rule in rules:
             for finding in rule(section, ctx):
-                said = True
                 if isinstance(finding, Skip):
-                    decisions.append(
+                    walk.decisions.append(
                         Decision(Location(shown, finding.line), "skip", finding.reason)
                     )
                 else:
-                    found.append((finding, card_topic(finding, section, path)))
-        if not said and section.level > 0:
+                    walk.explicit.append((finding, card_topic(finding, section, path)))
+        proposals = [p for p in propose(section) if cfg.rule_enabled(p.kind)]
+        features = section_proposal_features(proposals, section, parents)
+        for proposal, found in zip(proposals, features, strict=True):
+            topic = card_topic(_as_candidate(proposal), section, path)
+            walk.proposed.append(Proposed(proposal, found, topic))
+    return walk
+
+
+def _as_candidate(proposal: Proposal, score: float = 1.0, why: str = "") -> Candidate:
+    return Candidate(
+        proposal.term,
+        proposal.definition,
+        proposal.line,
+        proposal.kind,
+        proposal.last_line,
+        proposal.own_heading,
+        score=score,
+        why=why,
+    )
+
+
+def _fits(proposal: Proposal, cfg: Config) -> bool:
+    """Whether a proposal's two sides can stand on a card at all: a term within the
+    configured limits and a definition with something to read."""
+    term = clean_term(proposal.term)
+    if not term or not plain_text(proposal.definition):
+        return False
+    limit = cfg.term_max_chars * 2 if proposal.form in ("qa", "row") else cfg.term_max_chars
+    return len(without_aside(term)) <= limit and (
+        proposal.form in ("qa", "row") or len(without_aside(term).split()) <= cfg.term_max_words
+    )
+
+
+def extract_note(
+    note: Note, cfg: Config, model: scorer_module.Model | None = None
+) -> tuple[list[Card], list[Decision]]:
+    """The cards of one note, deduplicated, with their decisions."""
+    shown = note.source.file.display
+    deck = deck_name(note, cfg)
+    base_tags = front_matter_tags(note.meta)
+    model = model or scorer_module.packaged()
+    threshold = cfg.threshold if cfg.threshold is not None else model.threshold
+    walk = propose_note(note, cfg)
+    decisions = walk.decisions
+    found: list[tuple[Candidate, tuple[str, ...]]] = list(walk.explicit)
+    for proposed in walk.proposed:
+        proposal = proposed.proposal
+        location = Location(shown, proposal.line)
+        if not _fits(proposal, cfg):
+            term = clean_term(proposal.term)[:40]
             decisions.append(
-                Decision(Location(shown, section.line), "skip", _why_nothing(section, cfg))
+                Decision(location, "skip", f"'{term}' ({proposal.form}): too long for a term")
+            )
+            continue
+        probability = model.probability(proposed.features)
+        why = scorer_module.describe(model.explain(proposed.features))
+        if probability >= threshold:
+            found.append((_as_candidate(proposal, probability, why), proposed.topic))
+        else:
+            decisions.append(
+                Decision(
+                    location,
+                    "skip",
+                    f"'{clean_term(proposal.term)[:40]}' ({proposal.form}) is no card: "
+                    f"p={probability:.2f} < {threshold:.2f} ({why})",
+                    proposal.kind,
+                )
             )
     decks = tag_decks(note.body, base_tags) if cfg.tag_decks else {}
     # A file name may hold U+001F, Anki's field separator: the card shows the path.
@@ -257,7 +318,7 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
                 Decision(
                     location,
                     "duplicate",
-                    f"'{candidate.term}' ({candidate.kind}) already a card at line "
+                    f"'{clean_term(candidate.term)}' ({candidate.kind}) already a card at line "
                     f"{duplicate_of.line} ({duplicate_of.kind})",
                     candidate.kind,
                 )
@@ -282,8 +343,9 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
         cards.append(card)
         first_words = card.definition.replace("\n", " ")[:40]
         shown_term = " ".join(card.term.split())  # a multi-line question on one line
+        score = f" (p={candidate.score:.2f}: {candidate.why})" if candidate.why else ""
         decisions.append(
-            Decision(location, "card", f"{shown_term} → {first_words}", candidate.kind)
+            Decision(location, "card", f"{shown_term} → {first_words}{score}", candidate.kind)
         )
     cards.sort(key=lambda c: c.location.line)  # one file: its lines order its cards
     # Two rules may skip one line for one reason (a label before a colon, in bold).
@@ -366,58 +428,7 @@ def section_skip_reason(section: Section, cfg: Config) -> str:
         return f"'{title}' holds only code"
     if all(_is_links(b) for b in blocks):
         return f"'{title}' holds only links or images"
-    if is_narrative_heading(title) and not is_question(title):
-        if is_why_or_how(title):
-            return (
-                f"'{title}' gives advice; only a sentence in its own body that defines a term "
-                "(`X is a …`) becomes a card"
-            )
-        return (
-            f"'{title}' tells the writer's own story or advice; "
-            "nothing in its own body becomes a card"
-        )
-    if is_property_heading(title):
-        return (
-            f"'{title}' heads a list of properties (benefits, rules, steps…), "
-            "not definitions; nothing in its own body becomes a card"
-        )
-    if is_topic_heading(title):
-        return f"'{title}' is a topic heading, not a term (its body may still hold cards)"
     return ""
-
-
-def _why_nothing(section: Section, cfg: Config) -> str:
-    """Why a section that no rule spoke about gave no card, from what its body holds."""
-    off = [name for name in config_module.RULE_NAMES if not cfg.rule_enabled(name)]
-    if off:
-        return (
-            f"'{section.title}': no enabled rule found a term here "
-            f"(switched off by the settings: {', '.join(off)})"
-        )
-    kinds = {b.kind for b in section.blocks if b.kind != "hr"}
-    if kinds <= {"code", "table"} and "table" in kinds:
-        return (
-            f"'{section.title}': its body opens with a table or code, not a definition "
-            "(write a sentence under the heading)"
-        )
-    if any(b.kind == "list" and b.ordered for b in section.blocks):
-        return f"'{section.title}': a numbered list reads as steps, not as a definition"
-    return (
-        f"'{section.title}': no line here reads as a term with its definition "
-        "(see README: what notedeck recognises)"
-    )
-
-
-def _after_pseudo_heading(section: Section, cfg: Config) -> Section:
-    """The section with the blocks before its first heading-like line removed."""
-    for index, block in enumerate(section.blocks):
-        if index and block.kind == "paragraph" and len(block.lines) == 1:
-            text = block.lines[0].strip()
-            if is_term(clean_term(text), cfg.term_max_chars, cfg.term_max_words) and not (
-                text.endswith((":", "："))
-            ):
-                return dataclasses.replace(section, blocks=section.blocks[index:])
-    return dataclasses.replace(section, blocks=())
 
 
 def _is_links(block: Any) -> bool:
@@ -431,8 +442,17 @@ def _is_links(block: Any) -> bool:
 def _dedupe(
     found: Iterable[tuple[Candidate, tuple[str, ...]]],
 ) -> list[tuple[Candidate, tuple[str, ...], Candidate | None]]:
-    """Keep one candidate per (topic, normalised term) and one term per line, by priority."""
-    ranked = sorted(found, key=lambda f: (PRIORITY.get(f[0].kind, 99), f[0].line))
+    """Keep one candidate per (topic, normalised term) and one term per line: cards marked by
+    hand first, then the likeliest by the scorer (the kinds' priority breaks a tie)."""
+    ranked = sorted(
+        found,
+        key=lambda f: (
+            f[0].kind != "explicit",
+            -round(f[0].score, 6),
+            PRIORITY.get(f[0].kind, 99),
+            f[0].line,
+        ),
+    )
     kept: dict[tuple[tuple[str, ...], str], Candidate] = {}
     claimed: dict[int, Candidate] = {}
     out: list[tuple[Candidate, tuple[str, ...], Candidate | None]] = []

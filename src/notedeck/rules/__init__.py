@@ -29,6 +29,8 @@ class Candidate:
     last_line: int = 0  # the last line the pair uses; 0: the term's line only
     own_heading: bool = False  # the term is the section's heading (heading, question)
     note_type: str = "basic"  # "basic", "reversed" (asks both ways) or "cloze"
+    score: float = 1.0  # the scorer's probability (explicit cards: 1)
+    why: str = ""  # the features that weighed most, as `check` shows them
 
 
 @dataclass(frozen=True)
@@ -68,17 +70,8 @@ Rule = Callable[[Section, Context], Iterator[Finding]]
 
 
 def registry() -> list[tuple[str, Rule]]:
-    """Every rule, in priority order (DESIGN §2)."""
-    from . import bold, bullet, colon, deflist, explicit, heading, question, sentence, table
+    """The rules that decide by themselves: cards marked by hand (`X::Y`, clozes). Every
+    other kind is proposed by `detectors` and decided by `scorer`."""
+    from . import explicit
 
-    return [
-        ("explicit", explicit.find),
-        ("question", question.find),
-        ("heading", heading.find),
-        ("bold", bold.find),
-        ("colon", colon.find),
-        ("table", table.find),
-        ("bullet", bullet.find),
-        ("deflist", deflist.find),
-        ("sentence", sentence.find),
-    ]
+    return [("explicit", explicit.find)]

@@ -1,0 +1,313 @@
+"""Generic facts about a proposal: what the scorer weighs.
+
+Each feature is a named number, most of them 0 or 1. None names a note, a topic or a term:
+they describe the form of the proposal, its section, its siblings, how much its back reads like
+a definition and its front like a term, and cues for a label, an example, a step, a property or
+an opinion. A new writing style adds a detector or a feature here, not an exception elsewhere.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from ..parse import Section
+from ..terms import _balanced, is_term, plain
+from .detectors import Proposal, heading_term, is_question, sentences
+
+_CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+_HIRAGANA = re.compile(r"[\u3041-\u309f]")
+_KATAKANA = re.compile(r"[\u30a1-\u30ff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_DIGIT_START = re.compile(r"^[\s(（]*[0-9０-９]")
+_UPPER_START = re.compile(r"^[A-Z]")
+_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
+_ASIDE = re.compile(r"[(（][^()（）]+[)）]")
+_CODE = re.compile(r"`[^`]+`")
+_URL = re.compile(r"https?://|www\.")
+_LINK = re.compile(r"\[[^\]]*\]\([^)]*\)|\[\[[^\]]*\]\]")
+_IMAGE = re.compile(r"!\[")
+_JA_PARTICLE_END = re.compile(r"[はがをにでとへもやの]$")
+_JA_VERB_END = re.compile(r"(?:する|した|される|できる|なる|ある|いる|れる|せる|ます|ました|ない|たい)$")
+_JA_NOUN_END = re.compile(
+    r"(?:のこと|こと|もの|機能|方式|仕組み|サービス|状態|手法|方法|技術|単位|領域|装置|処理|データ|値|形式|構造|ツール|プログラム|[\u30a1-\u30ff]{2,}|[\u4e00-\u9fff]{2,})[。.]?$"
+)
+_JA_DEFINING = re.compile(r"(?:のこと|を指す|を指します|をいう|をいいます|と呼ぶ|と呼ばれ|を意味|である|です|の略|の総称)")
+_EN_DEFINING = re.compile(
+    r"\b(?:is|are)\s+(?:an?|the|one|a\s+type|a\s+kind)\b|\brefers?\s+to\b|\bmeans\b|\bdefined\s+as\b"
+    r"|\bstands\s+for\b|\bknown\s+as\b|\bcalled\b|\bused\s+to\b|\bresponsible\s+for\b",
+    re.IGNORECASE,
+)
+_EN_ARTICLE_START = re.compile(r"^(?:an?|the)\s", re.IGNORECASE)
+_EN_VERB_START = re.compile(r"^[A-Za-z]+s\s", re.ASCII)
+_EN_STATEMENT = re.compile(
+    r"\b(?:is|are|was|were|must|should|can|cannot|will|does|do|did|has|have|may|might)\b", re.IGNORECASE
+)
+_EN_PRONOUN_START = re.compile(r"^(?:it|this|that|these|those|they|there|we|you|i|he|she)\b", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"(?:私|僕|自分|筆者|\bI\b|\bmy\b|\bwe\b|\bour\b|\bme\b)")
+_OPINION = re.compile(
+    r"(?:思う|思います|感じ|おすすめ|便利|良い|よい|いい|難しい|大事|重要|注意|ポイント|気をつけ|べき"
+    r"|\bi think\b|\brecommend|\bshould\b|\bimportant\b|\bnote that\b|\btip\b|\bbest\b|\buseful\b)",
+    re.IGNORECASE,
+)
+_EXAMPLE = re.compile(r"(?:^例|例えば|たとえば|例[:：]|\be\.g\.|\bfor example\b|\bexample\b|\bsuch as\b|\bi\.e\.)", re.IGNORECASE)
+_STEP = re.compile(
+    r"(?:^\s*(?:step\s*\d|手順|[①-⑳])|してください|しましょう|します$|を実行|をインストール|を開く|をクリック"
+    r"|^(?:run|install|open|click|create|add|use|set|go|type|select|make|check|enter|copy|download|start)\s)",
+    re.IGNORECASE,
+)
+_PROPERTY = re.compile(
+    r"(?:メリット|デメリット|特徴|利点|欠点|注意点|ポイント|違い|比較|advantages?|disadvantages?|benefits?|pros|cons"
+    r"|features?|characteristics|properties|differences?|limitations?|rules?)",
+    re.IGNORECASE,
+)
+_META = re.compile(
+    r"(?:目的|概要|まとめ|参考|感想|はじめに|おわりに|最後に|前提|背景|動機|きっかけ|所感|振り返り|結論|目次|リンク|資料"
+    r"|\bpurpose\b|\bsummary\b|\breferences?\b|\blinks?\b|\bsee also\b|\bintro(?:duction)?\b|\bconclusion\b"
+    r"|\bresources?\b|\bcontents\b|\btodo\b|\boverview\b|\bnotes?\b)",
+    re.IGNORECASE,
+)
+_TERM_HEADER = re.compile(
+    r"(?:用語|名前|名称|項目|コマンド|オプション|種類|単語|term|name|command|option|keyword|word|type|concept)",
+    re.IGNORECASE,
+)
+_DEF_HEADER = re.compile(
+    r"(?:意味|説明|概要|内容|定義|役割|機能|meaning|description|definition|explanation|purpose|what)",
+    re.IGNORECASE,
+)
+_NUMBERED_TITLE = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|第\S+[章節]|[（(]?\d+[)）])\s*")
+_QUESTION_MARK = re.compile(r"[?？]")
+_IDENTIFIER = re.compile(r"^-{0,2}[a-z0-9][\w.-]*(?:[=/:][\w.:/=-]*)+$|^-{1,2}[a-z]")
+_COMMAND = re.compile(r"^(?:\$\s*)?(?:sudo\s+)?[a-z][\w-]*\s+-{0,2}[a-z]", re.ASCII)
+_COLON_END = re.compile(r"[:：]\s*$")
+
+
+def _bucket(name: str, value: float, edges: Sequence[float]) -> dict[str, float]:
+    """One-hot of which interval `value` falls in: `name<=edge`."""
+    for edge in edges:
+        if value <= edge:
+            return {f"{name}<={edge:g}": 1.0}
+    return {f"{name}>{edges[-1]:g}": 1.0}
+
+
+def _script(text: str) -> str:
+    if _CJK.search(text):
+        return "ja"
+    return "en" if _LATIN.search(text) else "other"
+
+
+def term_features(term: str) -> dict[str, float]:
+    """How much the front reads like a term."""
+    text = plain(term)
+    found: dict[str, float] = {}
+    script = _script(text)
+    found[f"term_script={script}"] = 1.0
+    words = len(text.split())
+    found.update(_bucket("term_chars", len(text), (2, 6, 12, 20, 30, 45)))
+    found.update(_bucket("term_words", words, (1, 2, 3, 5, 8)))
+    found["term_code"] = 1.0 if _CODE.search(term) else 0.0
+    found["term_bold"] = 1.0 if "**" in term or "__" in term else 0.0
+    found["term_link"] = 1.0 if _LINK.search(term) else 0.0
+    found["term_url"] = 1.0 if _URL.search(term) else 0.0
+    found["term_aside"] = 1.0 if _ASIDE.search(text) else 0.0
+    found["term_acronym"] = 1.0 if _ACRONYM.search(text) else 0.0
+    found["term_upper_start"] = 1.0 if _UPPER_START.match(text) else 0.0
+    found["term_digit_start"] = 1.0 if _DIGIT_START.match(text) else 0.0
+    found["term_sentence_end"] = 1.0 if re.search(r"[。！？!?]|\.\s|\.$", text) else 0.0
+    found["term_comma"] = 1.0 if re.search(r"[、,，]", text) else 0.0
+    found["term_question"] = 1.0 if _QUESTION_MARK.search(text) else 0.0
+    found["term_empty"] = 1.0 if not text.strip() else 0.0
+    if script == "ja":
+        found["term_hiragana"] = min(1.0, len(_HIRAGANA.findall(text)) / max(1, len(text)) * 3)
+        found["term_katakana"] = 1.0 if _KATAKANA.search(text) else 0.0
+        found["term_particle_end"] = 1.0 if _JA_PARTICLE_END.search(text) else 0.0
+        found["term_verb_end"] = 1.0 if _JA_VERB_END.search(text) else 0.0
+        found["term_has_no"] = 1.0 if "の" in text else 0.0
+    elif script == "en":
+        found["term_statement"] = 1.0 if _EN_STATEMENT.search(text) else 0.0
+        found["term_pronoun"] = 1.0 if _EN_PRONOUN_START.match(text) else 0.0
+        found["term_lower"] = 1.0 if text[:1].islower() else 0.0
+        found["term_article"] = 1.0 if _EN_ARTICLE_START.match(text) else 0.0
+    found["term_within_limits"] = 1.0 if is_term(text, 40, 8) else 0.0
+    found["term_identifier"] = 1.0 if _IDENTIFIER.match(text) else 0.0
+    found["term_ends_digit"] = 1.0 if re.search(r"[0-9０-９]$", text) else 0.0
+    found["term_unbalanced"] = 1.0 if not _balanced(text) else 0.0
+    found["term_command"] = 1.0 if _COMMAND.match(text) else 0.0
+    found["term_first_person"] = 1.0 if _FIRST_PERSON.search(text) else 0.0
+    found["term_cue_example"] = 1.0 if _EXAMPLE.search(text) else 0.0
+    found["term_cue_step"] = 1.0 if _STEP.search(text) else 0.0
+    found["term_cue_property"] = 1.0 if _PROPERTY.search(text) else 0.0
+    found["term_cue_meta"] = 1.0 if _META.search(text) else 0.0
+    return found
+
+
+def definition_features(definition: str) -> dict[str, float]:
+    """How much the back reads like a definition."""
+    text = plain(definition)
+    found: dict[str, float] = {}
+    found.update(_bucket("def_chars", len(text), (0, 5, 15, 30, 60, 120, 250)))
+    said = sentences(text)
+    found.update(_bucket("def_sentences", len(said), (1, 2, 4)))
+    found["def_list"] = 1.0 if re.search(r"^\s*[-*+] ", definition, re.MULTILINE) else 0.0
+    found["def_code_block"] = 1.0 if "```" in definition or "~~~" in definition else 0.0
+    found["def_image"] = 1.0 if _IMAGE.search(definition) else 0.0
+    found["def_url"] = 1.0 if _URL.search(definition) else 0.0
+    found["def_link_only"] = 1.0 if _LINK.fullmatch(definition.strip()) else 0.0
+    found["def_code_only"] = 1.0 if _CODE.fullmatch(definition.strip()) else 0.0
+    code_chars = sum(len(m.group(0)) for m in _CODE.finditer(definition))
+    found["def_mostly_code"] = 1.0 if code_chars > 0.5 * max(1, len(definition.strip())) else 0.0
+    found["def_arrow"] = 1.0 if re.search(r"->|→|=>|⇒", definition) else 0.0
+    found["def_digit_start"] = 1.0 if _DIGIT_START.match(text) else 0.0
+    found["def_question"] = 1.0 if _QUESTION_MARK.search(text) else 0.0
+    found["def_colon_end"] = 1.0 if _COLON_END.search(text) else 0.0
+    script = _script(text)
+    found[f"def_script={script}"] = 1.0
+    if script == "ja":
+        found["def_ja_defining"] = 1.0 if _JA_DEFINING.search(text) else 0.0
+        found["def_ja_noun_end"] = 1.0 if _JA_NOUN_END.search(said[0] if said else text) else 0.0
+        found["def_ja_verb_end"] = 1.0 if _JA_VERB_END.search(text.rstrip("。.")) else 0.0
+    elif script == "en":
+        found["def_en_defining"] = 1.0 if _EN_DEFINING.search(text) else 0.0
+        found["def_article_start"] = 1.0 if _EN_ARTICLE_START.match(text) else 0.0
+        found["def_verb_start"] = 1.0 if _EN_VERB_START.match(text) else 0.0
+        found["def_lower_start"] = 1.0 if text[:1].islower() else 0.0
+        found["def_pronoun_start"] = 1.0 if _EN_PRONOUN_START.match(text) else 0.0
+    found["def_first_person"] = 1.0 if _FIRST_PERSON.search(text) else 0.0
+    found["def_cue_opinion"] = 1.0 if _OPINION.search(text) else 0.0
+    found["def_cue_example"] = 1.0 if _EXAMPLE.search(text[:30]) else 0.0
+    found["def_cue_step"] = 1.0 if _STEP.search(text) else 0.0
+    return found
+
+
+def section_features(section: Section, parents: Sequence[Section]) -> dict[str, float]:
+    """Where the proposal stands: the heading's level, form and cues."""
+    found: dict[str, float] = {}
+    title = section.title
+    found[f"sec_level={min(section.level, 4)}"] = 1.0
+    if section.level:
+        found["sec_question"] = 1.0 if is_question(title) else 0.0
+        found["sec_numbered"] = 1.0 if _NUMBERED_TITLE.match(title) else 0.0
+        found["sec_meta"] = 1.0 if _META.search(heading_term(title)) else 0.0
+        found["sec_property"] = 1.0 if _PROPERTY.search(title) else 0.0
+        found["sec_example"] = 1.0 if _EXAMPLE.search(title) else 0.0
+        found["sec_step"] = 1.0 if _STEP.search(title) or re.search(r"手順|方法|やり方|how to|setup|install", title, re.IGNORECASE) else 0.0
+        found["sec_first_person"] = 1.0 if _FIRST_PERSON.search(title) else 0.0
+        found["sec_title_sentence"] = 1.0 if len(plain(title)) > 30 else 0.0
+        found["sec_has_children"] = 1.0 if section.children else 0.0
+    found["sec_parent_meta"] = 1.0 if any(_META.search(p.title) for p in parents if p.level) else 0.0
+    found["sec_parent_property"] = 1.0 if any(_PROPERTY.search(p.title) for p in parents if p.level) else 0.0
+    kinds = Counter(b.kind for b in section.blocks)
+    found["sec_code_blocks"] = min(1.0, kinds["code"] / 3)
+    found.update(_bucket("sec_blocks", len(section.blocks), (1, 3, 8)))
+    return found
+
+
+def _same(a: str, b: str) -> bool:
+    return bool(a) and plain(a).casefold().strip() == plain(b).casefold().strip()
+
+
+def proposal_features(
+    proposal: Proposal,
+    section: Section,
+    parents: Sequence[Section],
+    group_forms: Counter[tuple[int, str]],
+    group_sizes: Counter[int],
+) -> dict[str, float]:
+    """Every feature of one proposal (see the module docstring)."""
+    found: dict[str, float] = {"bias": 1.0, f"form={proposal.form}": 1.0}
+    if proposal.pattern:
+        found[f"pattern={proposal.pattern}"] = 1.0
+    if proposal.separator:
+        sep = proposal.separator
+        found[f"sep={sep if sep in (':', '：', '-', '–', '—', '=', '→') else 'other'}"] = 1.0
+    found.update(term_features(proposal.term))
+    found.update(definition_features(proposal.definition))
+    found.update(section_features(section, parents))
+    for name in list(found):
+        if name.startswith(("term_", "def_")) and found[name] and not name.startswith(("term_chars", "def_chars", "term_words", "def_sentences", "term_script", "def_script")):
+            found[f"{proposal.form}&{name}"] = found[name]
+    unit = proposal.unit
+    if unit is not None:
+        found[f"unit={unit.form}"] = 1.0
+        found["unit_ordered"] = 1.0 if unit.ordered else 0.0
+        found["unit_quoted"] = 1.0 if unit.quoted else 0.0
+        found["unit_hard_break"] = 1.0 if unit.hard_break else 0.0
+        found.update(_bucket("unit_depth", unit.depth, (0, 1)))
+        found["unit_first"] = 1.0 if unit.index == 0 else 0.0
+        found["unit_children"] = 1.0 if unit.children else 0.0
+        size = group_sizes[unit.group]
+        found["group_size_log"] = math.log1p(size) / 3
+        found["group_single"] = 1.0 if size == 1 else 0.0
+        same = group_forms[(unit.group, proposal.form)]
+        found["group_same_form"] = same / size if size else 0.0
+        found[f"{proposal.form}&group_same_form"] = found["group_same_form"]
+        before = section.blocks[unit.block - 1].kind if unit.block > 0 else "start"
+        after = (
+            section.blocks[unit.block + 1].kind
+            if unit.block + 1 < len(section.blocks)
+            else "end"
+        )
+        found[f"block_before={before}"] = 1.0
+        found[f"block_after={after}"] = 1.0
+        if section.level:
+            heading = plain(heading_term(section.title)).casefold()
+            term = plain(proposal.term).casefold().strip()
+            found["term_in_heading"] = 1.0 if term and term in heading else 0.0
+            found["heading_in_term"] = 1.0 if heading and heading in term else 0.0
+        if unit.form == "row":
+            found["row_term_header"] = 1.0 if unit.header and _TERM_HEADER.search(unit.header[0]) else 0.0
+            found["row_def_header"] = 1.0 if len(unit.header) > 1 and _DEF_HEADER.search(" ".join(unit.header[1:])) else 0.0
+            found.update(_bucket("row_cells", len(unit.cells), (2, 3, 5)))
+    else:
+        found["term_is_heading"] = 1.0
+    if section.level and _same(proposal.term, heading_term(section.title)) and not proposal.own_heading:
+        found["term_restates_heading"] = 1.0
+    return found
+
+
+def section_proposal_features(
+    proposals: Sequence[Proposal], section: Section, parents: Sequence[Section]
+) -> list[dict[str, float]]:
+    """The features of every proposal of one section, siblings counted together."""
+    group_forms: Counter[tuple[int, str]] = Counter()
+    seen: set[tuple[int, int, str]] = set()
+    for proposal in proposals:
+        unit = proposal.unit
+        if unit is None:
+            continue
+        key = (unit.group, unit.line, proposal.form)
+        if key not in seen:
+            seen.add(key)
+            group_forms[(unit.group, proposal.form)] += 1
+    from .detectors import _section_units  # the units the detectors read, kept
+
+    found = _section_units(section)
+    group_sizes: Counter[int] = Counter(u.group for u in found)
+    paired = {p.line for p in proposals if p.form in _PAIR_FORMS}
+    # How much of the body is pairs of its own: a heading over them is their container.
+    body_pairs = sum(1 for u in found if u.line in paired) / len(found) if found else 0.0
+    first_paired = bool(found) and found[0].line in paired
+    # Whether the first line defines the heading's own term or another one.
+    heading = plain(heading_term(section.title)).casefold() if section.level else ""
+    first_terms = [
+        plain(p.term).casefold().strip()
+        for p in proposals
+        if found and p.unit is not None and p.line == found[0].line and p.form != "termline"
+    ]
+    defines_self = any(t and heading and (t in heading or heading in t) for t in first_terms)
+    defines_other = any(t and heading and not (t in heading or heading in t) for t in first_terms)
+    features = []
+    for proposal in proposals:
+        these = proposal_features(proposal, section, parents, group_forms, group_sizes)
+        if proposal.own_heading:
+            these["heading_body_pairs"] = body_pairs
+            these["heading_first_is_pair"] = 1.0 if first_paired else 0.0
+            these["heading_first_defines_self"] = 1.0 if defines_self else 0.0
+            these["heading_first_defines_other"] = 1.0 if defines_other and not defines_self else 0.0
+        features.append(these)
+    return features
+
+
+_PAIR_FORMS = frozenset({"colon", "dash", "gap", "bold", "row", "qa", "dt"})
