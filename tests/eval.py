@@ -20,8 +20,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from notedeck.config import Config  # noqa: E402
-from notedeck.extract import extract_note  # noqa: E402
+from notedeck.config import Config
+from notedeck.extract import extract_note
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("NOTEDECK_SHARED", REPO.parent / "shared"))
@@ -127,9 +127,7 @@ def main(argv: list[str]) -> int:
         "written to build/eval.json"
     )
     if "--record" in argv:
-        BASELINE.write_text(
-            json.dumps({"corpus_f1": f1, "loo_f1": loo}) + "\n", encoding="utf-8"
-        )
+        BASELINE.write_text(json.dumps({"corpus_f1": f1, "loo_f1": loo}) + "\n", encoding="utf-8")
         print(f"recorded F1 {f1:.3f} and leave-one-note-out F1 {loo:.3f} in {BASELINE.name}")
     elif f1 > recorded.get("corpus_f1", 0) + 0.005 or loo > recorded.get("loo_f1", 0) + 0.005:
         print("F1 improved: run `make eval RECORD=1` to record it")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 from collections.abc import Iterable, Sequence
@@ -23,7 +22,8 @@ from .rules.explicit import tag_decks
 from .rules.features import section_proposal_features
 from .rules.lines import is_link_only
 from .sources import CONTROL_CHARACTERS, NoteFile, find_notes, read_source
-from .terms import clean_term, normalise_term, plain as plain_text, without_aside
+from .terms import clean_term, normalise_term, without_aside
+from .terms import plain as plain_text
 
 # The longest term or definition (Markdown characters) a card may have. Longer ones are left
 # out with a warning: no one studies a 5 MB answer, and sanitising deeply nested HTML costs

@@ -75,7 +75,8 @@ _IS_QUESTION = re.compile(
 )
 # Where a definition announces what follows it: the blocks after it belong to it.
 _LEADS_ON = re.compile(
-    r"(?:[:：]|given by|as follows|the following|次の(?:通り|とおり|よう)\S{0,6}|以下の(?:通り|とおり)\S{0,6})"
+    r"(?:[:：]|given by|as follows|the following"
+    r"|次の(?:通り|とおり|よう)\S{0,6}|以下の(?:通り|とおり)\S{0,6})"
     r"\s*[。.]?$",
     re.IGNORECASE,
 )
@@ -130,7 +131,9 @@ def _after(section: Section, block: int) -> str:
     """The code, formulas, images and lists standing right after a block, as Markdown."""
     parts: list[str] = []
     for following in section.blocks[block + 1 :]:
-        text = "\n".join(_QUOTE.sub("", line) if following.quoted else line for line in following.lines)
+        text = "\n".join(
+            _QUOTE.sub("", line) if following.quoted else line for line in following.lines
+        )
         # Prose does not join: only a formula or an image stands in for a paragraph.
         if following.kind not in _JOINABLE_KINDS or (
             following.kind == "paragraph" and not _SHOWN.match(text.strip())
@@ -172,7 +175,11 @@ _PARA_MARKER = re.compile(
 def _text(unit: Unit) -> str:
     """A unit's text without a quote mark or a bullet written as text (`・`, `o `)."""
     text = _QUOTE.sub("", unit.text) if unit.quoted else unit.text
-    return _PARA_MARKER.sub("", text).strip() if unit.form in ("para", "item", "cont") else text.strip()
+    return (
+        _PARA_MARKER.sub("", text).strip()
+        if unit.form in ("para", "item", "cont")
+        else text.strip()
+    )
 
 
 Detector = Callable[[Section, Sequence[Unit]], Iterator[Proposal]]
@@ -213,7 +220,11 @@ def heading(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:
 def _item_definition(unit: Unit) -> str:
     text = _text(unit)
     if unit.children and (len(plain(text)) < 30 or text.rstrip().endswith((":", "："))):
-        return "\n".join(f"- {c}" for c in (text, *unit.children) if c) if not text.rstrip().endswith((":", "：")) else text + "\n" + "\n".join(f"- {c}" for c in unit.children)
+        return (
+            "\n".join(f"- {c}" for c in (text, *unit.children) if c)
+            if not text.rstrip().endswith((":", "："))
+            else text + "\n" + "\n".join(f"- {c}" for c in unit.children)
+        )
     return text
 
 
@@ -259,15 +270,21 @@ def separated(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:
             if not definition.strip():
                 definition = _after(section, unit.block) if _last_of_block(found, unit) else ""
                 if definition:
-                    yield Proposal(term, definition, unit.line, "label", unit, separator=match.group(0).strip())
+                    yield Proposal(
+                        term, definition, unit.line, "label", unit, separator=match.group(0).strip()
+                    )
                 continue
             definition = _with_following(section, unit, unit.block, definition)
-            yield Proposal(term, definition, unit.line, form, unit, separator=match.group(0).strip())
+            yield Proposal(
+                term, definition, unit.line, form, unit, separator=match.group(0).strip()
+            )
             break
 
 
 def _last_of_block(found: Sequence[Unit], unit: Unit) -> bool:
-    return not any(u.block == unit.block and u.line > unit.line and u.depth <= unit.depth for u in found)
+    return not any(
+        u.block == unit.block and u.line > unit.line and u.depth <= unit.depth for u in found
+    )
 
 
 def bold(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:
@@ -292,13 +309,25 @@ def bold(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:
         definition = _with_following(section, unit, unit.block, definition)
         # `**X** is a …`: the whole sentence reads as the definition.
         shown = f"{term} {definition}" if not separator else definition
-        yield Proposal(term, shown, unit.line, "bold", unit, separator=separator.group(0).strip() if separator else "")
+        yield Proposal(
+            term,
+            shown,
+            unit.line,
+            "bold",
+            unit,
+            separator=separator.group(0).strip() if separator else "",
+        )
 
 
 # Defining sentences. Each names the term and the definition groups; tried in order.
 _TERM = r"[^、。，,「」\s][^、。，,「」]{0,38}?"
 _DEFINING = (
-    ("toha", re.compile(rf"^(?P<term>{_TERM})\s*(?:とは|というのは|っていうのは|って)[、，,\s]*(?P<def>.+)$")),
+    (
+        "toha",
+        re.compile(
+            rf"^(?P<term>{_TERM})\s*(?:とは|というのは|っていうのは|って)[、，,\s]*(?P<def>.+)$"
+        ),
+    ),
     (
         "yobu",
         re.compile(
@@ -307,7 +336,12 @@ _DEFINING = (
         ),
     ),
     ("wa_comma", re.compile(rf"^(?P<term>{_TERM})\s*は[、，,]\s*(?P<def>.+)$")),
-    ("wa", re.compile(r"^(?P<term>[^、。，,「」\sはがを][^、。，,「」はがを]{0,30}?[^\s])は\s*(?P<def>[^、。]{2,}.*)$")),
+    (
+        "wa",
+        re.compile(
+            r"^(?P<term>[^、。，,「」\sはがを][^、。，,「」はがを]{0,30}?[^\s])は\s*(?P<def>[^、。]{2,}.*)$"
+        ),
+    ),
     (
         "is_a",
         re.compile(
@@ -332,6 +366,21 @@ _DEFINING = (
         ),
     ),
     (
+        "which_is",
+        re.compile(
+            r"^(?:an?\s+|the\s+)?(?P<term>[^,;:.()]{1,40}?),\s+(?:which|that|who)\s+(?:is|are)\s+(?P<def>.+)$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "terse",
+        re.compile(
+            r"^(?P<term>[a-z][\w()-]*(?:\s+[\w()-]+){0,3}?)\s+(?P<def>(?:responsible\s+for|used\s+(?:to|for)"
+            r"|where|kept\s+in|stored\s+in|that|which|for)\b.+)$",
+        ),
+    ),
+    ("dearu", re.compile(r"^(?P<def>.{4,}?)である(?P<term>[^、。はがをにで]{2,30})[。.]?$")),
+    (
         "called",
         re.compile(
             r"^(?P<def>.{8,}?)\s+(?:is|are)\s+(?:called|known\s+as|termed)\s+(?:an?\s+|the\s+)?"
@@ -349,17 +398,32 @@ _CALLED_CLOSE = re.compile(r"^\s*と(?:呼|よ)[ぶびばんぼ]|^\s*と(?:い|�
 _ENUMERATOR = re.compile(r"^\s*(?:[①-⑳]|\d[.)）])")
 
 
+_THIS_CALLED = re.compile(
+    r"^(?:これ|それ|このこと|この\S{1,6})を[「『]?(?P<term>[^「」『』、。]{1,30}?)[」』]?と(?:いう|言う|呼ぶ|呼びます|いいます)"
+)
+
+
 def _called_lines(found: Sequence[Unit]) -> Iterator[Proposal]:
     """`①…を「X」` / `②…を「Y」` lines closed by a line `と呼びます`: each names a term."""
     for position, unit in enumerate(found):
         if unit.form != "para" or not _CALLED_CLOSE.match(_text(unit)):
             continue
         above = position - 1
-        while above >= 0 and found[above].block == unit.block and _ENUMERATOR.match(_text(found[above])):
+        while (
+            above >= 0
+            and found[above].block == unit.block
+            and _ENUMERATOR.match(_text(found[above]))
+        ):
             match = _ENUMERATED_CALLED.search(_text(found[above]))
             if match:
-                yield Proposal(match.group("term"), match.group("def"), found[above].line, "sentence",
-                               found[above], pattern="yobu_lines")
+                yield Proposal(
+                    match.group("term"),
+                    match.group("def"),
+                    found[above].line,
+                    "sentence",
+                    found[above],
+                    pattern="yobu_lines",
+                )
             above -= 1
 
 
@@ -372,19 +436,32 @@ def sentence(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:
         text = _text(unit)
         said_all = sentences(text)
         for position, said in enumerate(said_all):
+            if position and _THIS_CALLED.match(said):
+                # `…確かめる。これを検査という。`: the sentence before says what it is.
+                named = _THIS_CALLED.match(said)
+                assert named is not None
+                yield Proposal(
+                    named.group("term"),
+                    said_all[position - 1],
+                    unit.line,
+                    "sentence",
+                    unit,
+                    pattern="kore",
+                )
             for pattern, regex in _DEFINING:
                 match = regex.match(said)
                 if not match:
                     continue
                 term = match.group("term").strip()
-                definition = match.group("def").strip() if pattern not in ("is_a", "means", "is") else said
+                definition = (
+                    match.group("def").strip() if pattern not in ("is_a", "means", "is") else said
+                )
                 if leads_on(text) and _last_of_block(found, unit):
                     # `…仕組みです。次のように書きます：` over a code block: it all belongs.
                     definition = _with_following(
                         section, unit, unit.block, " ".join([definition, *said_all[position + 1 :]])
                     )
                 yield Proposal(term, definition, unit.line, "sentence", unit, pattern=pattern)
-                break
 
 
 def parent(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:
@@ -417,7 +494,9 @@ def termline(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:
             definition = "\n".join(f"- {_text(u)}" for u in items[:8])
         else:
             definition = _text(following)
-        yield Proposal(_text(unit), definition, unit.line, "termline", unit, last_line=following.line)
+        yield Proposal(
+            _text(unit), definition, unit.line, "termline", unit, last_line=following.line
+        )
 
 
 def row(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:
@@ -461,10 +540,19 @@ def qa(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:
         if answer:
             asked = question.group("text").strip()
             term = question_term(asked) if is_question(asked) else asked
-            yield Proposal(term, answer.group("text"), unit.line, "qa", unit, last_line=found[position + 1].line)
+            yield Proposal(
+                term,
+                answer.group("text"),
+                unit.line,
+                "qa",
+                unit,
+                last_line=found[position + 1].line,
+            )
 
 
-_NAMED_IN_ASIDE = re.compile(r"^(?P<def>[^()（）]{4,80}?)\s*[(（](?P<term>[^()（）]{1,30})[)）]\s*[。.]?$")
+_NAMED_IN_ASIDE = re.compile(
+    r"^(?P<def>[^()（）]{4,80}?)\s*[(（](?P<term>[^()（）]{1,30})[)）]\s*[。.]?$"
+)
 
 
 def aside(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:

@@ -30,11 +30,15 @@ _URL = re.compile(r"https?://|www\.")
 _LINK = re.compile(r"\[[^\]]*\]\([^)]*\)|\[\[[^\]]*\]\]")
 _IMAGE = re.compile(r"!\[")
 _JA_PARTICLE_END = re.compile(r"[はがをにでとへもやの]$")
-_JA_VERB_END = re.compile(r"(?:する|した|される|できる|なる|ある|いる|れる|せる|ます|ました|ない|たい)$")
+_JA_VERB_END = re.compile(
+    r"(?:する|した|される|できる|なる|ある|いる|れる|せる|ます|ました|ない|たい)$"
+)
 _JA_NOUN_END = re.compile(
     r"(?:のこと|こと|もの|機能|方式|仕組み|サービス|状態|手法|方法|技術|単位|領域|装置|処理|データ|値|形式|構造|ツール|プログラム|[\u30a1-\u30ff]{2,}|[\u4e00-\u9fff]{2,})[。.]?$"
 )
-_JA_DEFINING = re.compile(r"(?:のこと|を指す|を指します|をいう|をいいます|と呼ぶ|と呼ばれ|を意味|である|です|の略|の総称)")
+_JA_DEFINING = re.compile(
+    r"(?:のこと|を指す|を指します|をいう|をいいます|と呼ぶ|と呼ばれ|を意味|である|です|の略|の総称)"
+)
 _EN_DEFINING = re.compile(
     r"\b(?:is|are)\s+(?:an?|the|one|a\s+type|a\s+kind)\b|\brefers?\s+to\b|\bmeans\b|\bdefined\s+as\b"
     r"|\bstands\s+for\b|\bknown\s+as\b|\bcalled\b|\bused\s+to\b|\bresponsible\s+for\b",
@@ -43,16 +47,22 @@ _EN_DEFINING = re.compile(
 _EN_ARTICLE_START = re.compile(r"^(?:an?|the)\s", re.IGNORECASE)
 _EN_VERB_START = re.compile(r"^[A-Za-z]+s\s", re.ASCII)
 _EN_STATEMENT = re.compile(
-    r"\b(?:is|are|was|were|must|should|can|cannot|will|does|do|did|has|have|may|might)\b", re.IGNORECASE
+    r"\b(?:is|are|was|were|must|should|can|cannot|will|does|do|did|has|have|may|might)\b",
+    re.IGNORECASE,
 )
-_EN_PRONOUN_START = re.compile(r"^(?:it|this|that|these|those|they|there|we|you|i|he|she)\b", re.IGNORECASE)
+_EN_PRONOUN_START = re.compile(
+    r"^(?:it|this|that|these|those|they|there|we|you|i|he|she)\b", re.IGNORECASE
+)
 _FIRST_PERSON = re.compile(r"(?:私|僕|自分|筆者|\bI\b|\bmy\b|\bwe\b|\bour\b|\bme\b)")
 _OPINION = re.compile(
     r"(?:思う|思います|感じ|おすすめ|便利|良い|よい|いい|難しい|大事|重要|注意|ポイント|気をつけ|べき"
     r"|\bi think\b|\brecommend|\bshould\b|\bimportant\b|\bnote that\b|\btip\b|\bbest\b|\buseful\b)",
     re.IGNORECASE,
 )
-_EXAMPLE = re.compile(r"(?:^例|例えば|たとえば|例[:：]|\be\.g\.|\bfor example\b|\bexample\b|\bsuch as\b|\bi\.e\.)", re.IGNORECASE)
+_EXAMPLE = re.compile(
+    r"(?:^例|例えば|たとえば|例[:：]|\be\.g\.|\bfor example\b|\bexample\b|\bsuch as\b|\bi\.e\.)",
+    re.IGNORECASE,
+)
 _STEP = re.compile(
     r"(?:^\s*(?:step\s*\d|手順|[①-⑳])|してください|しましょう|します$|を実行|をインストール|を開く|をクリック"
     r"|^(?:run|install|open|click|create|add|use|set|go|type|select|make|check|enter|copy|download|start)\s)",
@@ -64,8 +74,10 @@ _PROPERTY = re.compile(
     re.IGNORECASE,
 )
 _META = re.compile(
-    r"(?:目的|概要|まとめ|参考|感想|はじめに|おわりに|最後に|前提|背景|動機|きっかけ|所感|振り返り|結論|目次|リンク|資料"
-    r"|\bpurpose\b|\bsummary\b|\breferences?\b|\blinks?\b|\bsee also\b|\bintro(?:duction)?\b|\bconclusion\b"
+    r"(?:目的|概要|まとめ|参考|感想|はじめに|おわりに|最後に|前提|背景|動機|きっかけ|所感|振り返り"
+    r"|結論|目次|リンク|資料"
+    r"|\bpurpose\b|\bsummary\b|\breferences?\b|\blinks?\b|\bsee also\b"
+    r"|\bintro(?:duction)?\b|\bconclusion\b"
     r"|\bresources?\b|\bcontents\b|\btodo\b|\boverview\b|\bnotes?\b)",
     re.IGNORECASE,
 )
@@ -192,16 +204,31 @@ def section_features(section: Section, parents: Sequence[Section]) -> dict[str, 
         found["sec_meta"] = 1.0 if _META.search(heading_term(title)) else 0.0
         found["sec_property"] = 1.0 if _PROPERTY.search(title) else 0.0
         found["sec_example"] = 1.0 if _EXAMPLE.search(title) else 0.0
-        found["sec_step"] = 1.0 if _STEP.search(title) or re.search(r"手順|方法|やり方|how to|setup|install", title, re.IGNORECASE) else 0.0
+        found["sec_step"] = (
+            1.0
+            if _STEP.search(title)
+            or re.search(r"手順|方法|やり方|how to|setup|install", title, re.IGNORECASE)
+            else 0.0
+        )
         found["sec_first_person"] = 1.0 if _FIRST_PERSON.search(title) else 0.0
         found["sec_title_sentence"] = 1.0 if len(plain(title)) > 30 else 0.0
         found["sec_has_children"] = 1.0 if section.children else 0.0
-    found["sec_parent_meta"] = 1.0 if any(_META.search(p.title) for p in parents if p.level) else 0.0
-    found["sec_parent_property"] = 1.0 if any(_PROPERTY.search(p.title) for p in parents if p.level) else 0.0
+    found["sec_parent_meta"] = (
+        1.0 if any(_META.search(p.title) for p in parents if p.level) else 0.0
+    )
+    found["sec_parent_property"] = (
+        1.0 if any(_PROPERTY.search(p.title) for p in parents if p.level) else 0.0
+    )
     kinds = Counter(b.kind for b in section.blocks)
     found["sec_code_blocks"] = min(1.0, kinds["code"] / 3)
     found.update(_bucket("sec_blocks", len(section.blocks), (1, 3, 8)))
     return found
+
+
+def _initials(text: str) -> str:
+    """`the global interpreter lock` -> `gil`: what an acronym of the words would be."""
+    words = [w for w in re.split(r"[\s-]+", text) if w and w not in ("the", "a", "an", "of", "and")]
+    return "".join(w[0] for w in words) if len(words) > 1 else ""
 
 
 def _same(a: str, b: str) -> bool:
@@ -226,7 +253,20 @@ def proposal_features(
     found.update(definition_features(proposal.definition))
     found.update(section_features(section, parents))
     for name in list(found):
-        if name.startswith(("term_", "def_")) and found[name] and not name.startswith(("term_chars", "def_chars", "term_words", "def_sentences", "term_script", "def_script")):
+        if (
+            name.startswith(("term_", "def_"))
+            and found[name]
+            and not name.startswith(
+                (
+                    "term_chars",
+                    "def_chars",
+                    "term_words",
+                    "def_sentences",
+                    "term_script",
+                    "def_script",
+                )
+            )
+        ):
             found[f"{proposal.form}&{name}"] = found[name]
     unit = proposal.unit
     if unit is not None:
@@ -245,9 +285,7 @@ def proposal_features(
         found[f"{proposal.form}&group_same_form"] = found["group_same_form"]
         before = section.blocks[unit.block - 1].kind if unit.block > 0 else "start"
         after = (
-            section.blocks[unit.block + 1].kind
-            if unit.block + 1 < len(section.blocks)
-            else "end"
+            section.blocks[unit.block + 1].kind if unit.block + 1 < len(section.blocks) else "end"
         )
         found[f"block_before={before}"] = 1.0
         found[f"block_after={after}"] = 1.0
@@ -257,12 +295,22 @@ def proposal_features(
             found["term_in_heading"] = 1.0 if term and term in heading else 0.0
             found["heading_in_term"] = 1.0 if heading and heading in term else 0.0
         if unit.form == "row":
-            found["row_term_header"] = 1.0 if unit.header and _TERM_HEADER.search(unit.header[0]) else 0.0
-            found["row_def_header"] = 1.0 if len(unit.header) > 1 and _DEF_HEADER.search(" ".join(unit.header[1:])) else 0.0
+            found["row_term_header"] = (
+                1.0 if unit.header and _TERM_HEADER.search(unit.header[0]) else 0.0
+            )
+            found["row_def_header"] = (
+                1.0
+                if len(unit.header) > 1 and _DEF_HEADER.search(" ".join(unit.header[1:]))
+                else 0.0
+            )
             found.update(_bucket("row_cells", len(unit.cells), (2, 3, 5)))
     else:
         found["term_is_heading"] = 1.0
-    if section.level and _same(proposal.term, heading_term(section.title)) and not proposal.own_heading:
+    if (
+        section.level
+        and _same(proposal.term, heading_term(section.title))
+        and not proposal.own_heading
+    ):
         found["term_restates_heading"] = 1.0
     return found
 
@@ -296,7 +344,10 @@ def section_proposal_features(
         for p in proposals
         if found and p.unit is not None and p.line == found[0].line and p.form != "termline"
     ]
-    defines_self = any(t and heading and (t in heading or heading in t) for t in first_terms)
+    defines_self = any(
+        t and heading and (t in heading or heading in t or _initials(t) == heading)
+        for t in first_terms
+    )
     defines_other = any(t and heading and not (t in heading or heading in t) for t in first_terms)
     features = []
     for proposal in proposals:
@@ -305,7 +356,11 @@ def section_proposal_features(
             these["heading_body_pairs"] = body_pairs
             these["heading_first_is_pair"] = 1.0 if first_paired else 0.0
             these["heading_first_defines_self"] = 1.0 if defines_self else 0.0
-            these["heading_first_defines_other"] = 1.0 if defines_other and not defines_self else 0.0
+            other = defines_other and not defines_self
+            these["heading_first_defines_other"] = 1.0 if other else 0.0
+            these[f"heading_first_defines_other&level={min(section.level, 3)}"] = (
+                1.0 if other else 0.0
+            )
         features.append(these)
     return features
 

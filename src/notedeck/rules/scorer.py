@@ -49,9 +49,7 @@ class Model:
 def from_json(text: str) -> Model:
     """A model from the text of a weights file."""
     data = json.loads(text)
-    return Model(
-        {str(k): float(v) for k, v in data["weights"].items()}, float(data["threshold"])
-    )
+    return Model({str(k): float(v) for k, v in data["weights"].items()}, float(data["threshold"]))
 
 
 def to_json(model: Model, meta: Mapping[str, object] | None = None) -> str:

@@ -90,14 +90,29 @@ def units(section: Section) -> list[Unit]:
             header = block.rows[0][1] if block.rows else ()
             for position, (line, cells) in enumerate(block.rows[1:]):
                 found.append(
-                    Unit(line, " | ".join(cells), "row", index, group, index=position,
-                         cells=cells, header=header)
+                    Unit(
+                        line,
+                        " | ".join(cells),
+                        "row",
+                        index,
+                        group,
+                        index=position,
+                        cells=cells,
+                        header=header,
+                    )
                 )
         elif block.kind == "deflist":
             for position, (line, cells) in enumerate(block.rows):
                 found.append(
-                    Unit(line, cells[0], "dt", index, group, index=position,
-                         children=(cells[1],) if len(cells) > 1 else ())
+                    Unit(
+                        line,
+                        cells[0],
+                        "dt",
+                        index,
+                        group,
+                        index=position,
+                        children=(cells[1],) if len(cells) > 1 else (),
+                    )
                 )
     return found
 
@@ -168,8 +183,16 @@ def _item_units(
         # The item's later lines (`- Reserved` over `Reserved Instances: long workloads`)
         # may each be a pair of their own.
         for offset, (line, text) in enumerate(numbered[1:]):
-            yield Unit(line, text.strip(), "cont", index, counter[0] + 1 + offset * 0,
-                       depth=depth + 1, quoted=block.quoted, index=offset)
+            yield Unit(
+                line,
+                text.strip(),
+                "cont",
+                index,
+                counter[0] + 1 + offset * 0,
+                depth=depth + 1,
+                quoted=block.quoted,
+                index=offset,
+            )
         if item.children:
             counter[0] += 1
             yield from _item_units(item.children, block, index, depth + 1, counter)
