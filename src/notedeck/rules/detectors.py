@@ -158,11 +158,16 @@ def _with_following(section: Section, unit: Unit | None, block: int, definition:
 _recent: tuple[Section | None, list[Unit]] = (None, [])
 
 
+# A line longer than this holds no pair a learner would study; reading it with the line
+# detectors' patterns would cost time that grows with its length (a 5 MB line must not hang).
+MAX_UNIT_CHARS = 4000
+
+
 def _section_units(section: Section) -> list[Unit]:
     global _recent
     seen, found = _recent
     if seen is not section:
-        found = units(section)
+        found = [u for u in units(section) if len(u.text) <= MAX_UNIT_CHARS]
         _recent = (section, found)
     return found
 
@@ -246,7 +251,7 @@ _CODE_SPAN = re.compile(r"`[^`]*`")
 def _masked(text: str) -> str:
     """Text with code spans and link targets blanked, so a `:` inside them splits nothing."""
     text = _CODE_SPAN.sub(lambda m: "x" * len(m.group(0)), text)
-    text = re.sub(r"\[[^\]]*\]\([^)]*\)", lambda m: "x" * len(m.group(0)), text)
+    text = re.sub(r"\[[^\[\]]*\]\([^()]*\)", lambda m: "x" * len(m.group(0)), text)
     return re.sub(r"https?://\S+", lambda m: "x" * len(m.group(0)), text)
 
 
@@ -335,11 +340,13 @@ _DEFINING = (
             r"\s*(?:と(?:呼|よ)[ぶびばんぼ]|と(?:い|言)[うい]|と称)"
         ),
     ),
-    ("wa_comma", re.compile(rf"^(?P<term>{_TERM})\s*は[、，,]\s*(?P<def>.+)$")),
+    # `Xとは、` / `Xでは、` / `Xには、` read the particle before は: not `Xと` is …
+    ("wa_comma", re.compile(rf"^(?P<term>{_TERM})(?<![とでにへ])\s*は[、，,]\s*(?P<def>.+)$")),
     (
         "wa",
         re.compile(
-            r"^(?P<term>[^、。，,「」\sはがを][^、。，,「」はがを]{0,30}?[^\s])は\s*(?P<def>[^、。]{2,}.*)$"
+            r"^(?P<term>[^、。，,「」\sはがを][^、。，,「」はがを]{0,30}?[^\sとでにへ])は\s*"
+            r"(?P<def>[^、。]{2,}.*)$"
         ),
     ),
     (
