@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from notedeck.cache import CACHE_DIR, CACHE_FILE
+from notedeck.frontmatter import EXCLUDE_HINT
 from tests.conftest import REPO, run_cli
 from tests.hostile_helpers import (
     GOOD,
@@ -336,19 +337,19 @@ def test_corrupt_state_file_warns_and_starts_afresh(
     tmp_path: Path, content: bytes, reason: str
 ) -> None:
     def corrupt(notes: Path) -> None:
-        (tmp_path / "build" / STATE).write_bytes(content)
+        (notes / STATE).write_bytes(content)
 
     outcome = build_case(tmp_path, corrupt)
     assert outcome.result.exit_code == 0
     assert len(outcome.stderr) == 1
     assert re.fullmatch(
-        r"build/\.notedeck-state\.json:1: warning: state file is corrupt \((.*)\); "
+        r"notes/\.notedeck/state\.json:1: warning: state file is corrupt \((.*)\); "
         r"rebuilding from scratch",
         outcome.stderr[0],
     ), outcome.stderr
     assert reason in outcome.stderr[0]
     assert terms(outcome.notes) == [GOOD_TERM]
-    state = json.loads((tmp_path / "build" / STATE).read_text(encoding="utf-8"))
+    state = json.loads((tmp_path / "notes" / STATE).read_text(encoding="utf-8"))
     assert len(state["notes"]) == 1
 
 
@@ -372,7 +373,8 @@ def test_keep_going_writes_the_good_notes_prints_the_errors_and_exits_1(tmp_path
     )
     assert outcome.result.exit_code == 1
     assert outcome.stderr == [
-        "notes/broken.md:4: front matter is not valid YAML: expected ',' or ']', but got ':'",
+        "notes/broken.md:4: front matter is not valid YAML: expected ',' or ']', but got ':'"
+        + EXCLUDE_HINT,
         "notes/png.md:1: binary file, not a Markdown note",
     ]
     assert outcome.result.stdout.startswith("build/notes.apkg: 1 cards from 1 notes")

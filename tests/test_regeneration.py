@@ -29,7 +29,6 @@ from tests.regen_scenario import (
     REMOVED,
     RENAMED,
     REVIEWED,
-    V1,
     copy_v1,
     make_v2,
     notes_by_term,
@@ -200,10 +199,11 @@ def test_css_change_updates_the_note_type_in_place(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "build"
-    first = build([V1], BuildOptions(out=out, now=NOW))
+    notes = copy_v1(tmp_path)  # the state file goes into the notes folder
+    first = build([notes], BuildOptions(out=out, now=NOW))
     monkeypatch.setattr(package, "CSS", package.CSS + "\n.term { color: #b31d28; }\n")
     # The same second: only the state file's note type mod makes the change newer.
-    second = build([V1], BuildOptions(out=out, now=NOW))
+    second = build([notes], BuildOptions(out=out, now=NOW))
     assert second.counts()["unchanged"] == 30 and second.import_updates == 0
     with collection(tmp_path) as col:
         import_package(col, first.packages[0])

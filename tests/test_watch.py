@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from notedeck.identity import STATE_NAME
+from notedeck.identity import STATE_DIR, STATE_NAME
 from tests.regen_scenario import copy_v1
 
 TIMEOUT = 60.0  # seconds; generous for a loaded machine, the loop ends as soon as it can
@@ -48,9 +48,10 @@ def wait_for(condition: Callable[[], bool], *logs: Path) -> None:
 
 
 def state_terms(out: Path) -> set[str]:
-    """The terms of the live notes in the state file ({} while there is none)."""
+    """The terms of the live notes in the state file ({} while there is none): the build of
+    notes/ into `out` keeps it in notes/.notedeck/."""
     try:
-        state = json.loads((out / STATE_NAME).read_text(encoding="utf-8"))
+        state = json.loads((out.parent / "notes" / STATE_DIR / STATE_NAME).read_text("utf-8"))
     except (OSError, ValueError):
         return set()
     return {e["term"] for e in state["notes"].values() if not e.get("removed")}

@@ -121,6 +121,9 @@ def build_command(
             out=out, split=split, prune=prune, keep_going=keep_going, progress=progress
         )
         report = build(_paths(notes), options, {"namespace": namespace})
+    if not quiet:
+        for notice in report.notices:
+            click.echo(notice, err=True)
     if as_json:
         click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:

@@ -24,6 +24,7 @@ class Report:
     # Errors in notes left out of a --keep-going build (any other build stops on them).
     errors: list[Diagnostic] = field(default_factory=list)
     notes_read: int = 0
+    notices: list[str] = field(default_factory=list)  # what a person should know, not warnings
 
     def by_status(self, status: str) -> list[Planned]:
         """The notes of the package with that status."""
