@@ -377,7 +377,10 @@ def test_keep_going_writes_the_good_notes_prints_the_errors_and_exits_1(tmp_path
         + EXCLUDE_HINT,
         "notes/png.md:1: binary file, not a Markdown note",
     ]
-    assert outcome.result.stdout.startswith("build/notes.apkg: 1 cards from 1 notes")
+    assert outcome.result.stdout.splitlines() == [
+        "build/notes.apkg: 1 card from 1 note (1 unchanged)",
+        "  left out for their errors: notes/broken.md, notes/png.md",
+    ]
     assert terms(outcome.notes) == [GOOD_TERM]
 
 

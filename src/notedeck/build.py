@@ -267,6 +267,18 @@ def write(
     return report
 
 
+def build_warnings(extraction: Extraction) -> list[Diagnostic]:
+    """The warnings a build of `extraction` prints besides extraction's own: images that
+    cannot be packaged, cards whose keys collide, a state file that cannot be used. So
+    `check` shows every warning `build` would."""
+    found = [d for r in render_cards(extraction.cards) for d in r.diagnostics]
+    found += identity.assign_keys(extraction.cards)[1]
+    root = extraction.roots[0] if extraction.roots else None
+    if root is not None:
+        found += identity.load_state(root / identity.STATE_DIR, extraction.config.namespace)[1]
+    return [d for d in found if d.severity == "warning"]
+
+
 def notes_root(paths: Sequence[Path]) -> Path:
     """The notes root of a build: that of its first path (the state file lives there)."""
     return find_root(paths[0] if paths else Path("cards"))

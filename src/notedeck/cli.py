@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__, check
-from .build import BuildOptions, build
+from .build import BuildOptions, build, build_warnings
 from .cache import Progress
 from .config import CONFIG_NAME
 from .errors import NotedeckError
@@ -302,6 +302,7 @@ def check_command(notes: tuple[Path, ...], fmt: str, color: bool | None) -> None
     """
     paths = _paths(notes)
     result = extract_paths(paths)
+    result.diagnostics.extend(build_warnings(result))
     found, _ = find_notes(paths)
     checked = check.check_notes(result, [note.display for note in found])
     if fmt == "json":
