@@ -2,7 +2,7 @@
 
 An inline tag tags the cards of its section (the heading above it and what is under that
 heading), or of the whole note when it stands on a line of its own or in the note's first
-lines. It is taken out of the text, so that `Kernel #os` is the term `Kernel`. Code, links,
+lines (above its first heading). It is taken out of the text, so that `Kernel #os` is the term `Kernel`. Code, links,
 URLs and heading markers are never tags; nor are the Obsidian Spaced Repetition plugin's
 `#flashcards…` tags, which its own rule reads (rules/explicit.py).
 """
@@ -32,8 +32,6 @@ _OPAQUE = re.compile(
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^[ \t]{0,3}(#{1,6})(?=[ \t]|$)")
 _SPACES = re.compile(r"\s+")
-# Tags in this many first non-blank lines before any heading hold for the whole note.
-FIRST_LINES = 3
 
 
 @dataclass(frozen=True)
@@ -73,7 +71,6 @@ def read_inline(body: str) -> InlineTags:
     headings: list[tuple[int, int]] = []  # (line, level) of each heading, in order
     found: list[tuple[int, str, bool]] = []  # (line, tag, whether it holds for the note)
     fence = ""
-    seen_text = 0  # non-blank lines before the first heading
     for index, line in enumerate(lines):
         number = index + 1
         opening = _FENCE.match(line)
@@ -87,8 +84,6 @@ def read_inline(body: str) -> InlineTags:
         heading = _HEADING.match(line)
         if heading:
             headings.append((number, len(heading.group(1))))
-        elif line.strip() and not headings:
-            seen_text += 1
         if "#" not in line:
             continue
         start = heading.end() if heading else 0
@@ -97,19 +92,16 @@ def read_inline(body: str) -> InlineTags:
             continue
         lines[index] = kept
         alone = not heading and not kept.strip(" \t-*+>")
-        opening_lines = not headings and seen_text <= FIRST_LINES
-        found.extend((number, tag, alone or opening_lines) for tag in tags)
+        found.extend((number, tag, alone) for tag in tags)
     if not found:
         return InlineTags(body)
-    note = tuple(dict.fromkeys(tag for _, tag, whole in found if whole))
+    note: list[str] = []
     by_section: dict[tuple[int, int], list[str]] = {}
     starts = [number for number, _ in headings]
     for number, tag, whole in found:
-        if whole:
-            continue
         at = bisect.bisect_right(starts, number) - 1
-        if at < 0:  # below no heading: the note's own opening
-            note = tuple(dict.fromkeys((*note, tag)))
+        if whole or at < 0:  # alone on its line, or above every heading: the whole note
+            note.append(tag)
             continue
         first, level = headings[at]
         last = next((n - 1 for n, deeper in headings[at + 1 :] if deeper <= level), len(lines))
@@ -117,7 +109,7 @@ def read_inline(body: str) -> InlineTags:
     sections = tuple(
         (first, last, tuple(dict.fromkeys(tags))) for (first, last), tags in by_section.items()
     )
-    return InlineTags("\n".join(lines), note, sections)
+    return InlineTags("\n".join(lines), tuple(dict.fromkeys(note)), sections)
 
 
 def _take_tags(line: str, start: int) -> tuple[str, list[str]]:
