@@ -2,9 +2,9 @@
 
 An inline tag tags the cards of its section (the heading above it and what is under that
 heading), or of the whole note when it stands on a line of its own or in the note's first
-lines (above its first heading). It is taken out of the text, so that `Kernel #os` is the term `Kernel`. Code, links,
-URLs and heading markers are never tags; nor are the Obsidian Spaced Repetition plugin's
-`#flashcards…` tags, which its own rule reads (rules/explicit.py).
+lines (above its first heading). It is taken out of the text, so that `Kernel #os` is the
+term `Kernel`. Code, links, URLs and heading markers are never tags; nor are the Obsidian
+Spaced Repetition plugin's `#flashcards…` tags, which its own rule reads (rules/explicit.py).
 """
 
 from __future__ import annotations
