@@ -303,3 +303,52 @@ def test_the_root_is_the_nearest_folder_with_a_config_or_obsidian(
     build_cli("n.md", tmp_path / "build", cwd=notes_dir / "a" / "b")
     assert (notes_dir / STATE_DIR / STATE_NAME).is_file()
     assert not (notes_dir / "a" / "b" / STATE_DIR).exists()
+
+
+# Must show 4 ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", ["package", "collection"])
+def test_adopt_restores_identity_after_a_lost_state(tmp_path: Path, source: str) -> None:
+    work = tmp_path / "work"
+    vault = copy_vault(work)
+    build_cli("vault", "build", cwd=work)
+    old_package = tmp_path / "old.apkg"
+    shutil.copy(work / "build" / "vault.apkg", old_package)
+    col_dir = tmp_path / "anki"
+    col_dir.mkdir()
+    with collection(col_dir) as col:
+        assert import_package(col, old_package).new == 8
+        reviewed = review(col, 3)
+        history = {card_id: card_history(col, card_id) for card_id in reviewed}
+    # The state is lost, and meanwhile a term was renamed and a note moved: without the
+    # state their cards would get new GUIDs (new notes in Anki beside the old ones).
+    shutil.rmtree(vault / STATE_DIR)
+    shutil.rmtree(work / "build")
+    _edit(vault / "English" / "biology" / "cells.md", "Ribosome:", "Ribosomes:")
+    (vault / "English" / "biology" / "cells.md").rename(vault / "English" / "cells.md")
+    adopted = old_package if source == "package" else col_dir / "collection.anki2"
+    result = run_cli("build", "vault", "-o", "build", "--adopt", str(adopted), cwd=work)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"{adopted}: 8 of 8 notes matched a card and keep their identity\n"
+    assert result.stdout.splitlines()[1:] == [
+        "  renamed (1): Ribosome -> Ribosomes",
+        "  moved (1): Mitochondria (to English::Cells)",
+    ]
+    with collection(col_dir) as col:
+        log = import_package(col, work / "build" / "vault.apkg")
+        assert (log.new, log.conflicting) == (0, 0)
+        terms = [n["fields"]["Term"] for n in notes(col)]
+        assert len(terms) == len(set(terms)) == 8 and "Ribosomes" in terms
+        assert {card_id: card_history(col, card_id) for card_id in reviewed} == history
+    assert (vault / STATE_DIR / STATE_NAME).is_file()
+
+
+def test_adopt_refuses_a_file_that_is_no_package_or_collection(tmp_path: Path) -> None:
+    vault = copy_vault(tmp_path)
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("not a collection", encoding="utf-8")
+    result = run_cli("build", str(vault), "-o", str(tmp_path / "b"), "--adopt", str(bogus))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{bogus}: not an Anki package or collection (")
+    assert not (vault / STATE_DIR).exists() and not (tmp_path / "b" / "vault.apkg").exists()

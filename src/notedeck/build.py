@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import adopt, identity
 from . import cache as cache_module
-from . import identity
 from .errors import Diagnostic, NotedeckError, UsageProblem
 from .extract import Extraction, extract_paths
 from .output import write_atomic
 from .package import models_hash, update_package, write_package
 from .render import MediaFile, RenderedCard, render_card, render_cards
-from .report import Report, sort_warnings
+from .report import Report, plural, sort_warnings
 from .vault import find_root, relative_name
 
 
@@ -35,6 +35,8 @@ class BuildOptions:
     cache: bool = True  # reuse what the last build in `out` extracted from unchanged notes
     jobs: int | None = None  # processes that extract notes; None: one per core for many notes
     progress: cache_module.Progress | None = None  # called (done, total) as notes are read
+    # A package or collection notedeck wrote earlier: the state is rebuilt from its notes.
+    adopt: Path | None = None
 
 
 def package_name(paths: Sequence[Path], configured: str | None) -> str:
@@ -161,6 +163,14 @@ def write(
     root = extraction.roots[0] if extraction.roots else notes_root(paths)
     folder = root / identity.STATE_DIR
     state, state_warnings, legacy = _load_state(folder, out, cfg.namespace, snapshot)
+    adopted = ""
+    if options.adopt is not None:
+        old_notes = adopt.read_notes(options.adopt)
+        state, matched = adopt.adopted_state(old_notes, rendered, cfg.namespace)
+        adopted = (
+            f"{options.adopt}: {matched} of {plural(len(old_notes), 'note')} matched a card "
+            "and keep their identity"
+        )
     # Building a folder of the vault or one note plans only their cards: the others keep
     # their entries, and are neither removed nor written into this package.
     scoped, outside = _scoped(state, _scope(paths, root))
@@ -254,6 +264,8 @@ def write(
                 ) from None
             if cache is not None:
                 cache.next_record = Record(saved, tuple(written))
+            if adopted:
+                report.notices.append(adopted)
             if legacy is not None:
                 legacy.unlink(missing_ok=True)
                 report.notices.append(

@@ -98,6 +98,12 @@ def init_command(folder: Path) -> None:
 @click.option("--prune", is_flag=True, help="Drop removed cards instead of keeping tombstones.")
 @NAMESPACE
 @click.option("--keep-going", is_flag=True, help="Write the notes without errors anyway.")
+@click.option(
+    "--adopt",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="PACKAGE|COLLECTION",
+    help="Rebuild a lost state from a package or an Anki collection notedeck wrote before.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def build_command(
@@ -107,6 +113,7 @@ def build_command(
     prune: bool,
     namespace: str | None,
     keep_going: bool,
+    adopt: Path | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -115,10 +122,16 @@ def build_command(
     \b
     Example:
       notedeck build cards -o build
+      notedeck build cards --adopt old/cards.apkg   # the state file was lost
     """
     with progress_bar(enabled=not quiet and not as_json and sys.stderr.isatty()) as progress:
         options = BuildOptions(
-            out=out, split=split, prune=prune, keep_going=keep_going, progress=progress
+            out=out,
+            split=split,
+            prune=prune,
+            keep_going=keep_going,
+            progress=progress,
+            adopt=adopt,
         )
         report = build(_paths(notes), options, {"namespace": namespace})
     if not quiet:
