@@ -25,7 +25,7 @@ def fixture(name: str) -> dict[str, bytes]:
 
 # (case, exit code, stderr lines, terms of the package written; None: no new package)
 ALLOWED = (
-    "deck, deck_mode, extra_meta_sections, highlight_cloze, meta_sections, reversed, rules, "
+    "deck, deck_mode, extra_meta_sections, highlight_cloze, link, meta_sections, reversed, rules, "
     "tag_decks, tag_prefix, term_max_chars, term_max_words"
 )
 FRONT_MATTER = [

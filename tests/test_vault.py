@@ -352,3 +352,42 @@ def test_adopt_refuses_a_file_that_is_no_package_or_collection(tmp_path: Path) -
     assert result.exit_code == 2
     assert result.stderr.startswith(f"{bogus}: not an Anki package or collection (")
     assert not (vault / STATE_DIR).exists() and not (tmp_path / "b" / "vault.apkg").exists()
+
+
+# The link back to the note ----------------------------------------------------------------
+
+
+def _sources(notes_dir: Path, out: Path) -> dict[str, str]:
+    build_cli(notes_dir, out)
+    return {term: n["fields"][3] for term, n in by_term(out / "vault.apkg").items()}  # type: ignore[index]
+
+
+def test_in_an_obsidian_vault_the_source_line_opens_the_note_in_obsidian(tmp_path: Path) -> None:
+    sources = _sources(copy_vault(tmp_path), tmp_path / "build")
+    assert sources["Allele"] == (
+        '<a href="obsidian://open?vault=vault&amp;file=English%2Fbiology%2Fgenetics.md">'
+        "English/biology/genetics.md › Genetics</a>"
+    )
+
+
+def test_a_link_template_or_none(tmp_path: Path) -> None:
+    vault = copy_vault(tmp_path)
+    config = vault / "notedeck.yaml"
+    config.write_text("link: none\n", encoding="utf-8")
+    assert _sources(vault, tmp_path / "none")["Kernel"] == "computing/os.md › Operating systems"
+    config.write_text("link: https://git.example/{vault}/blob/main/{path}\n", encoding="utf-8")
+    without_line = _sources(vault, tmp_path / "file")
+    assert without_line["Kernel"] == (
+        '<a href="https://git.example/vault/blob/main/computing/os.md">'
+        "computing/os.md › Operating systems</a>"
+    )
+    # No {line}: a line added above the card changes no field.
+    _edit(vault / "computing" / "os.md", "# Operating systems\n", "# Operating systems\n\n\n")
+    assert _sources(vault, tmp_path / "file") == without_line
+    config.write_text("link: https://git.example/{path}#L{line}\n", encoding="utf-8")
+    with_line = _sources(vault, tmp_path / "line")
+    assert with_line["Kernel"].startswith('<a href="https://git.example/computing/os.md#L8">')
+    config.write_text("link: github\n", encoding="utf-8")
+    bad = run_cli("build", str(vault), "-o", str(tmp_path / "bad"))
+    assert bad.exit_code == 2
+    assert "'link' must be none, obsidian or a URL with {path}" in bad.stderr

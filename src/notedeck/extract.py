@@ -31,6 +31,7 @@ from .rules.lines import is_link_only
 from .rules.question import question_term
 from .sources import CONTROL_CHARACTERS, NoteFile, find_notes, read_source
 from .terms import clean_term, is_term, normalise_term, without_aside
+from .vault import note_link
 
 # The longest term or definition (Markdown characters) a card may have. Longer ones are left
 # out with a warning: no one studies a 5 MB answer, and sanitising deeply nested HTML costs
@@ -58,6 +59,7 @@ class Card:
     # {{c1::…}} deletions and `term` the same text with the deletions shown.
     note_type: str = "basic"
     guid: str = ""
+    link: str = ""  # where the card's source line links to (vault.note_link), or ""
 
     @property
     def normalised_term(self) -> str:
@@ -251,6 +253,7 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
     decks = tag_decks(note.body, base_tags) if cfg.tag_decks else {}
     # A file name may hold U+001F, Anki's field separator: the card shows the path.
     note_path = CONTROL_CHARACTERS.sub("\ufffd", str(note.source.file.relative))
+    link = note_link(cfg.link, note.source.file.root, note_path)
     cards = []
     for candidate, topic, duplicate_of in _dedupe(found):
         location = Location(shown, candidate.line)
@@ -275,6 +278,7 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
             kind=candidate.kind,
             location=location,
             note_path=note_path,
+            link=link.replace("{line}", str(candidate.line)),
             note_type=(
                 "reversed"
                 if cfg.reversed and candidate.note_type == "basic" and candidate.kind == "explicit"

@@ -12,6 +12,7 @@ import functools
 import json
 import os
 import re
+import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -53,6 +54,24 @@ def relative_name(path: Path, root: Path) -> PurePosixPath:
         return PurePosixPath(
             Path(os.path.relpath(os.path.abspath(path), os.path.abspath(root))).as_posix()
         )
+
+
+@functools.lru_cache(maxsize=1 << 12)  # asked once per note, the same root for all
+def note_link(setting: str | None, root: Path, note_path: str) -> str:
+    """The link from a card back to its note, with `{line}` left for the card's line; ''
+    for none. `setting` is the `link` setting: unset means obsidian:// in an Obsidian vault
+    (the root holds .obsidian/) and no link elsewhere."""
+    if setting is None:
+        setting = "obsidian" if (root / OBSIDIAN_DIR).is_dir() else "none"
+    if setting == "none":
+        return ""
+    vault_name = Path(os.path.abspath(root)).name
+    if setting == "obsidian":
+        quote = functools.partial(urllib.parse.quote, safe="")  # `/` too, as Obsidian writes it
+        return f"obsidian://open?vault={quote(vault_name)}&file={quote(note_path)}"
+    path = urllib.parse.quote(note_path, safe="/")
+    # `{line}` stays for the caller; a template without it puts no line number in a field.
+    return setting.replace("{path}", path).replace("{vault}", urllib.parse.quote(vault_name))
 
 
 @dataclass(frozen=True)
