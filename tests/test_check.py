@@ -245,3 +245,10 @@ def test_check_shows_every_warning_build_prints(tmp_path: Path) -> None:
         if entry["verdict"] == "warning"
     ]
     assert found == warnings
+    # The summary counts them, in the singular for one.
+    assert built.stdout.startswith("build/notes.apkg: 2 cards from 2 notes (2 added), 2 warnings")
+    (notes / "pic.md").unlink()
+    again = run_cli("build", "notes", "-o", "build", cwd=tmp_path)
+    assert again.stdout.startswith(
+        "build/notes.apkg: 1 card from 1 note (1 unchanged, 1 removed), 1 warning\n"
+    )

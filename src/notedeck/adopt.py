@@ -91,6 +91,28 @@ def _read_collection(database: Path, shown: Path) -> list[OldNote]:
     return found
 
 
+def _entry(
+    note: OldNote, key: str, term: str, topic: tuple[str, ...] = (), note_path: str = ""
+) -> identity.Entry:
+    """The state entry of an old note, under `key`, with no definition hash (set when a card
+    matched it)."""
+    return identity.Entry(
+        key,
+        identity.content_hash(note.model, note.fields, note.tags),
+        note.mod,
+        term,
+        "",
+        note.deck,
+        note.model,
+        note.fields,
+        note.tags,
+        "",
+        identity.REMOVED_TAG in note.tags,
+        topic,
+        note_path,
+    )
+
+
 def _text(field: str) -> str:
     """A field's HTML as the text of the term it shows."""
     return html.unescape(_TAGS.sub("", field)).strip()
@@ -140,38 +162,15 @@ def adopted_state(
     state = identity.State(namespace)
     for index, note in matched.items():
         card, key = keyed[index]
-        by_guid = identity.guid_of_key(namespace, key) == note.guid
         # A note matched by its GUID has the card's key; one matched by term or definition
         # gets a key no card has, so that the plan pairs it as it pairs a card that moved
         # (same term) or was renamed (same definition) since the last build, and says so.
-        state.entries[note.guid] = identity.Entry(
-            key if by_guid else f"adopted\x1f{note.guid}",
-            identity.content_hash(note.model, note.fields, note.tags),
-            note.mod,
-            card.term if by_guid else _text(note.fields[0]),
-            identity.definition_hash(card),
-            note.deck,
-            note.model,
-            note.fields,
-            note.tags,
-            "",
-            identity.REMOVED_TAG in note.tags,
-            card.topic if by_guid else (),
-            card.note_path if by_guid else "",
-        )
+        if identity.guid_of_key(namespace, key) == note.guid:
+            entry = _entry(note, key, card.term, card.topic, card.note_path)
+        else:
+            entry = _entry(note, f"adopted\x1f{note.guid}", _text(note.fields[0]))
+        state.entries[note.guid] = entry._replace(definition_hash=identity.definition_hash(card))
     for guid, note in unmatched.items():  # cards that left the notes: tombstones now
-        state.entries[guid] = identity.Entry(
-            f"adopted\x1f{guid}",
-            identity.content_hash(note.model, note.fields, note.tags),
-            note.mod,
-            _text(note.fields[0]) if note.fields else guid,
-            "",
-            note.deck,
-            note.model,
-            note.fields,
-            note.tags,
-            "",
-            identity.REMOVED_TAG in note.tags,
-        )
+        state.entries[guid] = _entry(note, f"adopted\x1f{guid}", _text(note.fields[0]))
     state.entries = dict(sorted(state.entries.items()))
     return state, len(matched)
