@@ -470,3 +470,17 @@ def test_a_planted_cache_file_runs_no_code(tmp_path: Path) -> None:
     assert outcome.stderr == []
     assert not pwned.exists()
     assert terms(outcome.notes) == [GOOD_TERM]
+
+
+@pytest.mark.usefixtures("permissions_hold")
+def test_a_state_folder_that_cannot_be_written_stops_before_the_package(tmp_path: Path) -> None:
+    notes, before = _first_build(tmp_path, ("other.md", OTHER))
+    state = notes / ".notedeck"
+    state.chmod(0o555)
+    try:
+        done = notedeck("build", "notes", "-o", "build", cwd=tmp_path, drop_root=True)
+    finally:
+        state.chmod(0o755)
+    assert done.returncode == 1
+    assert done.stderr == ("notes/.notedeck: cannot write to the state folder: Permission denied\n")
+    assert snapshot(tmp_path / "build") == before

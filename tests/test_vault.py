@@ -187,6 +187,13 @@ def test_one_note_a_subfolder_and_the_vault_give_the_same_guids_decks_and_tags(
                 vault[term]["fields"],
             ), term
             assert sorted(found["tags"]) == sorted(vault[term]["tags"]) == TAGS[term]  # type: ignore[arg-type]
+    # In Anki: the note's cards, then the folder's, then the vault's, all one set of notes.
+    with collection(tmp_path) as col:
+        assert import_package(col, tmp_path / "one-build" / "genetics.apkg").new == 3
+        assert import_package(col, tmp_path / "sub-build" / "English.apkg").new == 2
+        log = import_package(col, tmp_path / "whole-build" / "vault.apkg")
+        assert (log.new, log.conflicting) == (3, 0)
+        assert sorted(n["fields"]["Term"] for n in notes(col)) == sorted(TAGS)
 
 
 def test_building_one_note_keeps_the_state_of_the_others(tmp_path: Path) -> None:

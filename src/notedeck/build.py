@@ -162,6 +162,7 @@ def write(
     snapshot = last.state if last is not None else None
     root = extraction.roots[0] if extraction.roots else notes_root(paths)
     folder = root / identity.STATE_DIR
+    _writable_folder(folder, "state folder")
     state, state_warnings, legacy = _load_state(folder, out, cfg.namespace, snapshot)
     adopted = ""
     if options.adopt is not None:
@@ -430,21 +431,25 @@ def _rendered(extraction: Extraction) -> list[RenderedCard]:
 def _prepare_output(out: Path) -> None:
     if out.exists() and not out.is_dir():  # `-o afile`: a wrong flag, not a broken note
         raise UsageProblem(f"{out}: the output path is a file, not a folder")
+    _writable_folder(out, "output folder")
+
+
+def _writable_folder(folder: Path, what: str) -> None:
+    """Make `folder` if needed and check that a file can be written in it, so that a build
+    that cannot write its package or its state stops before writing either."""
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise NotedeckError(
-            f"{out}: cannot create the output folder: {exc.strerror or exc}"
-        ) from None
-    if not out.is_dir():
-        raise NotedeckError(f"{out}: the output path is not a folder")
-    probe = out / ".notedeck-write-test"
+        raise NotedeckError(f"{folder}: cannot create the {what}: {exc.strerror or exc}") from None
+    if not folder.is_dir():
+        raise NotedeckError(f"{folder}: the {what} path is not a folder")
+    probe = folder / ".notedeck-write-test"
     try:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
         raise NotedeckError(
-            f"{out}: cannot write to the output folder: {exc.strerror or exc}"
+            f"{folder}: cannot write to the {what}: {exc.strerror or exc}"
         ) from None
 
 
