@@ -192,18 +192,27 @@ def test_output_folder_inside_a_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("permissions_hold")
-def test_read_only_output_folder(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("folder", "message"),
+    [
+        ("build", "build: cannot write to the output folder: Permission denied"),
+        # The state goes beside the notes: a build that cannot write it writes no package.
+        ("notes/.notedeck", "notes/.notedeck: cannot write to the state folder: Permission denied"),
+    ],
+    ids=["output", "state"],
+)
+def test_read_only_output_or_state_folder(tmp_path: Path, folder: str, message: str) -> None:
     _notes, before = _first_build(tmp_path, ("other.md", OTHER))
-    build = tmp_path / "build"
-    build.chmod(0o555)
+    locked = tmp_path / folder
+    locked.chmod(0o555)
     try:
         done = notedeck("build", "notes", "-o", "build", cwd=tmp_path, drop_root=True)
     finally:
-        build.chmod(0o755)
+        locked.chmod(0o755)
     assert done.returncode == 1
-    assert done.stderr == "build: cannot write to the output folder: Permission denied\n"
+    assert done.stderr == message + "\n"
     assert_no_traceback(done.stdout + done.stderr)
-    assert snapshot(build) == before
+    assert snapshot(tmp_path / "build") == before
 
 
 @pytest.fixture
@@ -470,17 +479,3 @@ def test_a_planted_cache_file_runs_no_code(tmp_path: Path) -> None:
     assert outcome.stderr == []
     assert not pwned.exists()
     assert terms(outcome.notes) == [GOOD_TERM]
-
-
-@pytest.mark.usefixtures("permissions_hold")
-def test_a_state_folder_that_cannot_be_written_stops_before_the_package(tmp_path: Path) -> None:
-    notes, before = _first_build(tmp_path, ("other.md", OTHER))
-    state = notes / ".notedeck"
-    state.chmod(0o555)
-    try:
-        done = notedeck("build", "notes", "-o", "build", cwd=tmp_path, drop_root=True)
-    finally:
-        state.chmod(0o755)
-    assert done.returncode == 1
-    assert done.stderr == ("notes/.notedeck: cannot write to the state folder: Permission denied\n")
-    assert snapshot(tmp_path / "build") == before
