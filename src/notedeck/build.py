@@ -162,7 +162,6 @@ def write(
     snapshot = last.state if last is not None else None
     root = extraction.roots[0] if extraction.roots else notes_root(paths)
     folder = root / identity.STATE_DIR
-    _writable_folder(folder, "state folder")
     state, state_warnings, legacy = _load_state(folder, out, cfg.namespace, snapshot)
     adopted = ""
     if options.adopt is not None:
@@ -172,6 +171,7 @@ def write(
             f"{options.adopt}: {matched} of {plural(len(old_notes), 'note')} matched a card "
             "and keep their identity"
         )
+    _writable_folder(folder, "state folder")  # after reading all it needs: nothing written
     # Building a folder of the vault or one note plans only their cards: the others keep
     # their entries, and are neither removed nor written into this package.
     scoped, outside = _scoped(state, _scope(paths, root))
