@@ -8,6 +8,7 @@ again.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -43,6 +44,10 @@ def is_note_change(change: watchfiles.Change, path: str) -> bool:
         return name in OBSIDIAN_SETTINGS
     if name.startswith("."):
         return False
+    if change == watchfiles.Change.added and os.path.isdir(path):
+        # Files made in a new folder before the watcher saw the folder send no event of
+        # their own: a folder of images copied in is one change.
+        return True
     lowered = name.lower()
     return name == CONFIG_NAME or lowered.endswith((*NOTE_SUFFIXES, *IMAGE_SUFFIXES))
 
