@@ -187,7 +187,8 @@ def test_sync_through_the_cli_prints_both_reports(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == f"{out / 'notes.apkg'}: 30 cards from 4 notes (30 added)"
-    assert lines[1].startswith(
+    assert lines[1].startswith("  added (30): ")  # the first five terms, then the count
+    assert lines[2].startswith(
         f"{path}: 30 added, 0 updated, 0 cards moved to another deck, 0 deleted "
         "(backup: collection.notedeck-backup-"
     )

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__, check
-from .build import BuildOptions, build
+from .build import BuildOptions, build, build_warnings
 from .cache import Progress
 from .config import CONFIG_NAME
 from .errors import NotedeckError
@@ -98,6 +98,12 @@ def init_command(folder: Path) -> None:
 @click.option("--prune", is_flag=True, help="Drop removed cards instead of keeping tombstones.")
 @NAMESPACE
 @click.option("--keep-going", is_flag=True, help="Write the notes without errors anyway.")
+@click.option(
+    "--adopt",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="PACKAGE|COLLECTION",
+    help="Rebuild a lost state from a package or an Anki collection notedeck wrote before.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def build_command(
@@ -107,6 +113,7 @@ def build_command(
     prune: bool,
     namespace: str | None,
     keep_going: bool,
+    adopt: Path | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -115,12 +122,21 @@ def build_command(
     \b
     Example:
       notedeck build cards -o build
+      notedeck build cards --adopt old/cards.apkg   # the state file was lost
     """
     with progress_bar(enabled=not quiet and not as_json and sys.stderr.isatty()) as progress:
         options = BuildOptions(
-            out=out, split=split, prune=prune, keep_going=keep_going, progress=progress
+            out=out,
+            split=split,
+            prune=prune,
+            keep_going=keep_going,
+            progress=progress,
+            adopt=adopt,
         )
         report = build(_paths(notes), options, {"namespace": namespace})
+    if not quiet:
+        for notice in report.notices:
+            click.echo(notice, err=True)
     if as_json:
         click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -299,6 +315,7 @@ def check_command(notes: tuple[Path, ...], fmt: str, color: bool | None) -> None
     """
     paths = _paths(notes)
     result = extract_paths(paths)
+    result.diagnostics.extend(build_warnings(result))
     found, _ = find_notes(paths)
     checked = check.check_notes(result, [note.display for note in found])
     if fmt == "json":

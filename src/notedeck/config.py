@@ -108,6 +108,11 @@ class Config:
     # Obsidian Spaced Repetition's decks: a `#flashcards/Sub/Deck` tag puts the cards after it
     # (or the card it opens) in the deck `Sub::Deck`.
     tag_decks: bool = False
+    # Globs of notes to leave out, below the notes root (`templates/**`, `*.excalidraw.md`).
+    exclude: tuple[str, ...] = ()
+    # The source line's link back to the note: None (an Obsidian vault's obsidian:// link,
+    # else none), "none", "obsidian", or a URL template with {path}, {line} and {vault}.
+    link: str | None = None
 
     def rule_enabled(self, name: str) -> bool:
         """Whether the named extraction rule runs."""
@@ -143,18 +148,20 @@ _FIELD_TYPES: dict[str, type] = {
     "highlight_cloze": bool,
     "reversed": bool,
     "tag_decks": bool,
+    "exclude": list,
+    "link": str,
 }
 # Settings that only make sense for the whole build, not for one note.
-_BUILD_ONLY = frozenset({"namespace", "package"})
+_BUILD_ONLY = frozenset({"namespace", "package", "exclude"})
 # What each setting holds, in the words the error messages use: the type of most settings
 # says it; `deck_mode` and `rules` have their own checks.
 _KINDS: dict[str, str] = {
     name: {str: "text", int: "count", bool: "switch", list: "names"}[kind]
     for name, kind in _FIELD_TYPES.items()
-} | {"deck_mode": "choice", "rules": "rules"}
+} | {"deck_mode": "choice", "rules": "rules", "exclude": "globs", "link": "link"}
 # Settings whose default is "not set", so an empty value (`deck:`) is allowed.
-_OPTIONAL = frozenset({"package", "deck", "tag_prefix"})
-_LIST_KEYS = frozenset({"rules", "meta_sections", "extra_meta_sections"})
+_OPTIONAL = frozenset({"package", "deck", "tag_prefix", "link"})
+_LIST_KEYS = frozenset({"rules", "meta_sections", "extra_meta_sections", "exclude"})
 
 
 def load_config_file(root: Path) -> tuple[dict[str, Any], Path | None]:
@@ -264,6 +271,18 @@ def _value_problem(key: str, value: Any) -> str:
     elif kind == "names":
         if not isinstance(value, list) or not all(_is_name(v) for v in value):
             return f"'{key}' must be a list of headings, like [Notes, メモ], not {_describe(value)}"
+    elif kind == "link":
+        if not isinstance(value, str) or (
+            value not in ("none", "obsidian") and "{path}" not in value
+        ):
+            return (
+                f"'{key}' must be none, obsidian or a URL with {{path}} (and {{line}}, "
+                f"{{vault}}), like https://github.com/me/notes/blob/main/{{path}}#L{{line}}, "
+                f"not {_describe(value)}"
+            )
+    elif kind == "globs":
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            return f"'{key}' must be a list of globs, like [templates/**], not {_describe(value)}"
     elif kind == "rules":
         return _rules_problem(value)
     return ""

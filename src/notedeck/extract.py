@@ -12,6 +12,7 @@ from typing import Any
 
 from . import cache as cache_module
 from . import config as config_module
+from . import tags as tags_module
 from .config import Config
 from .errors import Diagnostic, Location, warning
 from .frontmatter import Note, split
@@ -30,6 +31,7 @@ from .rules.lines import is_link_only
 from .rules.question import question_term
 from .sources import CONTROL_CHARACTERS, NoteFile, find_notes, read_source
 from .terms import clean_term, is_term, normalise_term, without_aside
+from .vault import note_link
 
 # The longest term or definition (Markdown characters) a card may have. Longer ones are left
 # out with a warning: no one studies a 5 MB answer, and sanitising deeply nested HTML costs
@@ -57,6 +59,7 @@ class Card:
     # {{c1::…}} deletions and `term` the same text with the deletions shown.
     note_type: str = "basic"
     guid: str = ""
+    link: str = ""  # where the card's source line links to (vault.note_link), or ""
 
     @property
     def normalised_term(self) -> str:
@@ -186,7 +189,8 @@ def extract_file(note_file: NoteFile, base: Config, result: Extraction) -> None:
 def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
     """The cards of one note, deduplicated, with their decisions."""
     shown = note.source.file.display
-    tree = parse(_blank_skipped(note.body))
+    inline = tags_module.read_inline(_blank_skipped(note.body))  # `#tag`s leave the text
+    tree = parse(inline.body)
     deck = deck_name(note, cfg)
     base_tags = front_matter_tags(note.meta)
     rules = [(name, rule) for name, rule in registry() if cfg.rule_enabled(name)]
@@ -249,6 +253,7 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
     decks = tag_decks(note.body, base_tags) if cfg.tag_decks else {}
     # A file name may hold U+001F, Anki's field separator: the card shows the path.
     note_path = CONTROL_CHARACTERS.sub("\ufffd", str(note.source.file.relative))
+    link = note_link(cfg.link, note.source.file.root, note_path)
     cards = []
     for candidate, topic, duplicate_of in _dedupe(found):
         location = Location(shown, candidate.line)
@@ -268,11 +273,12 @@ def extract_note(note: Note, cfg: Config) -> tuple[list[Card], list[Decision]]:
             term=term,
             definition=candidate.definition.strip(),
             topic=topic,
-            tags=topic_tags(base_tags, topic, cfg),
+            tags=inline.add_to(topic_tags(base_tags, topic, cfg), candidate.line),
             deck=decks.get(candidate.line, deck),
             kind=candidate.kind,
             location=location,
             note_path=note_path,
+            link=link.replace("{line}", str(candidate.line)),
             note_type=(
                 "reversed"
                 if cfg.reversed and candidate.note_type == "basic" and candidate.kind == "explicit"
@@ -504,20 +510,26 @@ def _marked_by_hand(candidate: Candidate, claimed: dict[int, Candidate]) -> Cand
 
 
 def deck_name(note: Note, cfg: Config) -> str:
-    """The deck a note's cards go to (DESIGN §3): `deck:` > `title:` > file stem, under the
-    folders between the notes root and the note."""
+    """The deck a note's cards go to (DESIGN §3): `deck:` (absolute; `::Sub` under the
+    folder deck) > `title:` > file stem, under the folders between the notes root and the
+    note."""
     relative = note.source.file.relative
     if cfg.deck_mode == "single":
         return _deck_part(cfg.deck or cfg.package or note.source.file.root.name or "notedeck")
+    folders = _deck_folders(str(relative.parent))
+    explicit = _meta_text(note.meta.get("deck")) if cfg.deck_mode == "title" else ""
+    if explicit and not cfg.deck:
+        # A deck the note names is the deck (absolute); `::Sub` is under the folder deck.
+        nested = explicit.startswith("::")
+        parts = [*(folders if nested else ()), *map(_deck_part, explicit.split("::"))]
+        return "::".join(p for p in parts if p) or "notedeck"
     if cfg.deck:
         own = cfg.deck
     elif cfg.deck_mode == "title":
-        own = (
-            _meta_text(note.meta.get("deck")) or _meta_text(note.meta.get("title")) or relative.stem
-        )
+        own = _meta_text(note.meta.get("title")) or relative.stem
     else:
         own = relative.stem
-    parts = [*_deck_folders(str(relative.parent)), *(_deck_part(p) for p in own.split("::"))]
+    parts = [*folders, *(_deck_part(p) for p in own.split("::"))]
     return "::".join(p for p in parts if p) or "notedeck"
 
 
@@ -550,7 +562,7 @@ def front_matter_tags(meta: dict[str, Any]) -> tuple[str, ...]:
             continue
         for entry in entries:
             if isinstance(entry, str | int | float) and str(entry).strip():
-                tag = tag_text(str(entry).lstrip("#"))
+                tag = tags_module.anki_tag(str(entry))  # `python/basics` -> python::basics
                 if tag and tag not in tags:
                     tags.append(tag)
     return tuple(tags)

@@ -486,7 +486,7 @@ def render_card(card: Card, vault: dict[Path, dict[str, list[Path]]] | None = No
     """
     note_dir, root = note_folders(card)
     env = _Env(note_dir, root, vault=vault if vault is not None else {})
-    topic, source = _topic_fields(card.topic, card.source_label)
+    topic, source = _topic_fields(card.topic, card.source_label, card.link)
     if card.note_type == "cloze":
         text = _CODE_ELEMENT.sub(_inert_braces, markdown_html(card.definition, env))
         fields: tuple[str, ...] = (text, "", topic, source)
@@ -504,9 +504,13 @@ def render_card(card: Card, vault: dict[Path, dict[str, list[Path]]] | None = No
 
 
 @functools.lru_cache(maxsize=1 << 12)  # the same for every card under one heading
-def _topic_fields(topic: tuple[str, ...], source_label: str) -> tuple[str, str]:
-    """The Topic and Source fields as HTML."""
-    return " › ".join(html.escape(t) for t in topic), html.escape(source_label)
+def _topic_fields(topic: tuple[str, ...], source_label: str, link: str = "") -> tuple[str, str]:
+    """The Topic and Source fields as HTML; the source a link back to the note with a
+    `link`."""
+    source = html.escape(source_label)
+    if link:
+        source = f'<a href="{html.escape(link)}">{source}</a>'
+    return " › ".join(html.escape(t) for t in topic), source
 
 
 def _inert_braces(match: re.Match[str]) -> str:

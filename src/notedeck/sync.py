@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import identity
-from .build import BuildOptions, build
+from .build import BuildOptions, build, notes_root
 from .errors import NotedeckError, UsageProblem
 from .package import model_id, write_package
 from .report import Report
@@ -65,10 +65,12 @@ def sync(
     if not collection.is_file():
         raise UsageProblem(f"{collection}: no such Anki collection file")
     open_collection(collection).close()  # refuse before building when Anki holds it
-    out = options.out
-    previous, _ = identity.load_state(out)  # the tags the last build wrote
+    folder = notes_root(paths) / identity.STATE_DIR
+    previous, _ = identity.load_state(folder)  # the tags the last build wrote
+    if previous is None:  # kept in the output folder before, moved by the build below
+        previous, _ = identity.load_state(options.out, name=identity.LEGACY_STATE_NAME)
     report = build(paths, options, overrides)
-    current, _ = identity.load_state(out)
+    current, _ = identity.load_state(folder)
     if previous is not None and (current is None or current.namespace != previous.namespace):
         previous = None  # other GUIDs altogether: nothing of the last build is ours to delete
     backup = backup_collection(collection)
