@@ -34,6 +34,7 @@ class BuildOptions:
     cache: bool = True  # reuse what the last build in `out` extracted from unchanged notes
     jobs: int | None = None  # processes that extract notes; None: one per core for many notes
     progress: cache_module.Progress | None = None  # called (done, total) as notes are read
+    write: bool = True  # False: plan only (push --dry-run), no package or state file written
 
 
 def package_name(paths: Sequence[Path], configured: str | None) -> str:
@@ -208,7 +209,7 @@ def write(
             and [(w.path, w.media, w.order) for w in before.values()] == layout
             and all(w.stamp == identity.file_stamp(Path(w.path)) for w in before.values())
         )
-        if not unchanged:
+        if not unchanged and options.write:
             written = []
             for (path, items), files, (name, names, order) in zip(
                 targets, media, layout, strict=True

@@ -108,6 +108,9 @@ class Config:
     # Obsidian Spaced Repetition's decks: a `#flashcards/Sub/Deck` tag puts the cards after it
     # (or the card it opens) in the deck `Sub::Deck`.
     tag_decks: bool = False
+    # Where `notedeck push` finds AnkiConnect, and its apiKey (flags and the environment win).
+    ankiconnect_url: str | None = None
+    ankiconnect_key: str | None = None
 
     def rule_enabled(self, name: str) -> bool:
         """Whether the named extraction rule runs."""
@@ -143,9 +146,11 @@ _FIELD_TYPES: dict[str, type] = {
     "highlight_cloze": bool,
     "reversed": bool,
     "tag_decks": bool,
+    "ankiconnect_url": str,
+    "ankiconnect_key": str,
 }
 # Settings that only make sense for the whole build, not for one note.
-_BUILD_ONLY = frozenset({"namespace", "package"})
+_BUILD_ONLY = frozenset({"namespace", "package", "ankiconnect_url", "ankiconnect_key"})
 # What each setting holds, in the words the error messages use: the type of most settings
 # says it; `deck_mode` and `rules` have their own checks.
 _KINDS: dict[str, str] = {
@@ -153,7 +158,7 @@ _KINDS: dict[str, str] = {
     for name, kind in _FIELD_TYPES.items()
 } | {"deck_mode": "choice", "rules": "rules"}
 # Settings whose default is "not set", so an empty value (`deck:`) is allowed.
-_OPTIONAL = frozenset({"package", "deck", "tag_prefix"})
+_OPTIONAL = frozenset({"package", "deck", "tag_prefix", "ankiconnect_url", "ankiconnect_key"})
 _LIST_KEYS = frozenset({"rules", "meta_sections", "extra_meta_sections"})
 
 

@@ -32,9 +32,14 @@ def is_note_change(change: watchfiles.Change, path: str) -> bool:
 
 
 def rebuild(
-    paths: Sequence[Path], options: BuildOptions, overrides: dict[str, Any] | None, echo: Echo
+    paths: Sequence[Path],
+    options: BuildOptions,
+    overrides: dict[str, Any] | None,
+    echo: Echo,
+    after: Callable[[Report], None] | None = None,
 ) -> Report | None:
-    """Build once and print the report; on errors in the notes print them and return None."""
+    """Build once, print the report and hand it to `after` (watch --push); on errors in the
+    notes print them and return None."""
     try:
         report = build(paths, options, overrides)
     except NotedeckError as exc:  # a bad config file too: it may be fixed while we watch
@@ -44,6 +49,8 @@ def rebuild(
         echo(str(diagnostic), err=True)
     for line in report.text():
         echo(line)
+    if after is not None:
+        after(report)
     return report
 
 
@@ -54,13 +61,14 @@ def watch(
     *,
     echo: Echo,
     stop_event: threading.Event | None = None,
+    after: Callable[[Report], None] | None = None,
 ) -> None:
     """Build now, then again after every change to a note under `paths`, until interrupted
-    (or `stop_event` is set)."""
+    (or `stop_event` is set); `after` gets each build's report."""
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise UsageProblem(f"{missing[0]}: no such file or folder")
-    rebuild(paths, options, overrides, echo)
+    rebuild(paths, options, overrides, echo, after)
     echo(f"watching {', '.join(str(p) for p in paths)} (Ctrl-C to stop)", err=True)
     for _ in watchfiles.watch(
         *paths,
@@ -69,4 +77,4 @@ def watch(
         stop_event=stop_event,
         raise_interrupt=False,
     ):
-        rebuild(paths, options, overrides, echo)
+        rebuild(paths, options, overrides, echo, after)
