@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import identity
+from .apkg import packaged_media
 from .build import BuildOptions, build
 from .config import load_config_file
 from .errors import NotedeckError, UsageProblem
@@ -326,7 +327,7 @@ class PushResult:
                 f"{self.deleted}; {self.unchanged} unchanged"
             )
         if self.media:
-            text += f"; {self.media} media files stored"
+            text += f"; {self.media} media file{'s' * (self.media != 1)} stored"
         if self.missing:
             text += f"; {self.missing} notes of the build are not in Anki"
         return text
@@ -456,24 +457,24 @@ def _counted(url: str, before: Snapshot, after: Snapshot, ours: Iterable[str]) -
 
 
 def _store_missing_media(client: AnkiConnect, packages: Sequence[Path]) -> int:
-    """Store the media files the packages ship that Anki lacks (the import brings only the
+    """Store the media files the packages ship that Anki lacks (an import brings only the
     files of the notes it adds or updates); how many were stored."""
-    shipped: dict[str, tuple[Path, str]] = {}
-    for package in packages:
-        with zipfile.ZipFile(package) as archive:
-            for number, name in json.loads(archive.read("media")).items():
-                shipped.setdefault(name, (package, number))
-    if not shipped:
-        return 0
-    present = set(client.call("getMediaFilesNames", pattern="*"))
+    present: list[set[str]] = []  # Anki's file names, asked for at the first shipped file
+
+    def lacking(name: str) -> bool:
+        if not present:
+            present.append(set(client.call("getMediaFilesNames", pattern="*")))
+        if name in present[0]:
+            return False
+        present[0].add(name)  # the next package may ship it too
+        return True
+
     stored = 0
-    for name, (package, number) in sorted(shipped.items()):
-        if name in present:
-            continue
-        with zipfile.ZipFile(package) as archive:
-            data = base64.b64encode(archive.read(number)).decode("ascii")
-        client.call("storeMediaFile", timeout=LONG_TIMEOUT, filename=name, data=data)
-        stored += 1
+    for package in packages:
+        for name, data in packaged_media(package, lacking):
+            encoded = base64.b64encode(data).decode("ascii")
+            client.call("storeMediaFile", timeout=LONG_TIMEOUT, filename=name, data=encoded)
+            stored += 1
     return stored
 
 

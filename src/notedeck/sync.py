@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import identity
+from .apkg import packaged_media
 from .build import BuildOptions, build
 from .errors import NotedeckError, UsageProblem
 from .package import model_id, write_package
@@ -44,14 +45,16 @@ class SyncResult:
     updated: int = 0
     moved: int = 0  # cards moved to another deck
     deleted: int = 0
+    media: int = 0  # media files copied into collection.media
     skipped: list[str] = field(default_factory=list)  # notes sync left alone, and why
 
     def summary(self) -> str:
         """One line for a person."""
         return (
             f"{self.collection}: {self.added} added, {self.updated} updated, "
-            f"{self.moved} cards moved to another deck, {self.deleted} deleted "
-            f"(backup: {self.backup.name})"
+            f"{self.moved} cards moved to another deck, {self.deleted} deleted"
+            + (f", {self.media} media file{'s' * (self.media != 1)} copied" if self.media else "")
+            + f" (backup: {self.backup.name})"
         )
 
 
@@ -188,6 +191,12 @@ def apply(
     if doomed:
         col.remove_notes(doomed)
     result.deleted = len(doomed)
+    # The import above brings the files of the notes it adds, not of those whose fields are
+    # set here: copy every file the cards use that the collection lacks.
+    for package in report.packages:
+        for name, data in packaged_media(package, lambda name: not col.media.have(name)):
+            col.media.write_data(name, data)
+            result.media += 1
     return result
 
 
