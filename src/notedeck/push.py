@@ -102,10 +102,30 @@ class AnkiConnect:
 
     def call(self, action: str, timeout: float | None = None, **params: Any) -> Any:
         """The result of one action; NotedeckError with one line when there is none."""
-        url, key = self.connection.url, self.connection.key
+        return self._result(action, self._post(self._request(action, params), timeout))
+
+    def multi(
+        self, calls: Sequence[tuple[str, dict[str, Any]]], timeout: float | None = None
+    ) -> list[Any]:
+        """The results of several actions sent in one request: AnkiConnect takes a request
+        only when its timer next fires (every 25 ms), so each request saved is that wait."""
+        requests = [self._request(action, params) for action, params in calls]
+        replies = self.call("multi", timeout, actions=requests)
+        if not isinstance(replies, list) or len(replies) != len(calls):
+            raise NotedeckError(_not_ankiconnect(self.connection.url, "a multi reply"))
+        return [
+            self._result(action, reply) for (action, _), reply in zip(calls, replies, strict=True)
+        ]
+
+    def _request(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         request: dict[str, Any] = {"action": action, "version": API_VERSION, "params": params}
-        if key is not None:
-            request["key"] = key
+        if self.connection.key is not None:  # every action of a multi is checked for it
+            request["key"] = self.connection.key
+        return request
+
+    def _post(self, request: dict[str, Any], timeout: float | None) -> Any:
+        """One HTTP request to AnkiConnect and its decoded JSON reply."""
+        url = self.connection.url
         wait = timeout if timeout is not None else self.connection.timeout
         try:
             with urllib.request.urlopen(
@@ -128,9 +148,13 @@ class AnkiConnect:
         except (ConnectionError, OSError):
             raise NotedeckError(_not_running(url)) from None
         try:
-            reply = json.loads(body)
+            return json.loads(body)
         except ValueError:
-            reply = None
+            return None
+
+    def _result(self, action: str, reply: Any) -> Any:
+        """The result in one reply of API version 6; its error as one line."""
+        url, key = self.connection.url, self.connection.key
         if not isinstance(reply, dict) or set(reply) != {"result", "error"}:
             raise NotedeckError(_not_ankiconnect(url, "not a JSON reply of API version 6"))
         error = reply["error"]
@@ -154,14 +178,18 @@ class AnkiConnect:
     def check(self) -> None:
         """Refuse before any change when Anki or the add-on cannot do all that push does."""
         url = self.connection.url
-        version = self.call("version")
-        if not isinstance(version, int) or version < API_VERSION:
+        reflect = {"scopes": ["actions"], "actions": list(ACTIONS)}
+        version, reflected = self.call(
+            "multi", actions=[self._request("version", {}), self._request("apiReflect", reflect)]
+        )
+        number = self._result("version", version)
+        if not isinstance(number, int) or number < API_VERSION:
             raise NotedeckError(
-                f"{url}: AnkiConnect speaks API version {version}; notedeck needs "
+                f"{url}: AnkiConnect speaks API version {number}; notedeck needs "
                 f"{API_VERSION} or newer: update the add-on ({_UPDATE})"
             )
-        reflected = self.call("apiReflect", scopes=["actions"], actions=list(ACTIONS))
-        known = reflected.get("actions", []) if isinstance(reflected, dict) else []
+        found = self._result("apiReflect", reflected)
+        known = found.get("actions", []) if isinstance(found, dict) else []
         missing = [action for action in ACTIONS if action not in known]
         if missing:
             raise NotedeckError(_too_old(url, missing))
@@ -214,55 +242,45 @@ class AnkiNote(NamedTuple):
 
 
 Snapshot = dict[str, AnkiNote]  # by GUID
+Seen = tuple[Snapshot, set[str]]  # a snapshot and the top-level decks it exported
 
 
-def snapshot(client: AnkiConnect, out: Path, package: Path) -> Snapshot:
-    """Every note of notedeck's note types in Anki, by GUID: one export per top-level deck
-    that holds any of their cards, written into `out` beside `package` (which the messages
-    name: when Anki cannot write there, it cannot read the package either)."""
-    mids = " OR ".join(f"mid:{model_id(name)}" for name in sorted(MODELS))
-    names = client.call("deckNames")
-    tops = sorted({str(name).split("::")[0] for name in names})
-    found = client.call(
-        "multi",
-        actions=[
-            {
-                "action": "findCards",
-                "version": API_VERSION,
-                "params": {"query": f'"deck:{_quoted(top)}" ({mids})'},
-            }
-            for top in tops
-        ],
-    )
-    used = [top for top, cards in zip(tops, found, strict=True) if _found_any(cards)]
+def snapshot(
+    client: AnkiConnect, out: Path, package: Path, tops: Iterable[str] | None = None
+) -> Seen:
+    """Every note of notedeck's note types in Anki, by GUID, and the top-level decks exported
+    for it: `tops`, or else those that hold any card of those note types. The exports are
+    written into `out` beside `package`, which the messages name: when Anki cannot write
+    there, it cannot read the package either."""
+    if tops is None:
+        mids = " OR ".join(f"mid:{model_id(name)}" for name in sorted(MODELS))
+        every = sorted({str(name).split("::")[0] for name in client.call("deckNames")})
+        found = client.multi(
+            [("findCards", {"query": f'"deck:{_quoted(top)}" ({mids})'}) for top in every]
+        )
+        tops = [top for top, cards in zip(every, found, strict=True) if cards]
+    used = sorted(set(tops))
     notes: Snapshot = {}
     if not used:
-        return notes
+        return notes, set()
     mid_set = {model_id(name) for name in MODELS}
     with tempfile.TemporaryDirectory(dir=out, prefix=".notedeck-push-") as scratch:
-        for index, top in enumerate(used):
-            export = (Path(scratch) / f"export-{index}.apkg").resolve()
-            try:
-                client.call(
-                    "exportPackage",
-                    timeout=LONG_TIMEOUT,
-                    deck=top,
-                    path=str(export),
-                    includeSched=False,
-                )
-            except ActionFailed as exc:  # Anki could not write there
-                raise _out_of_reach(package, exc.reason) from None
-            if not export.is_file():
+        exports = [(Path(scratch) / f"export-{i}.apkg").resolve() for i in range(len(used))]
+        calls = [
+            ("exportPackage", {"deck": top, "path": str(path), "includeSched": False})
+            for top, path in zip(used, exports, strict=True)
+        ]
+        try:
+            written = client.multi(calls, timeout=LONG_TIMEOUT)
+        except ActionFailed as exc:  # Anki could not write there
+            raise _out_of_reach(package, exc.reason) from None
+        for index, (path, done) in enumerate(zip(exports, written, strict=True)):
+            if not done:  # no such deck (left empty and deleted, say)
+                continue
+            if not path.is_file():
                 raise _out_of_reach(package, "its export of the notes beside it is not there")
-            notes.update(_read_export(export, Path(scratch) / f"export-{index}.db", mid_set))
-    return notes
-
-
-def _found_any(reply: Any) -> bool:
-    """A `multi` answer of findCards: a list of card ids (or an error object)."""
-    if isinstance(reply, dict):
-        reply = reply.get("result")
-    return bool(reply)
+            notes.update(_read_export(path, Path(scratch) / f"export-{index}.db", mid_set))
+    return notes, set(used)
 
 
 def _quoted(text: str) -> str:
@@ -354,7 +372,7 @@ def push(
         if previous is not None and (current is None or current.namespace != previous.namespace):
             previous = None  # other GUIDs altogether: nothing of the last build is ours
     ours = set(previous.entries) if previous is not None else set()
-    result = push_build(client, report, options.out, ours, prune=options.prune, dry_run=dry_run)
+    result, _ = push_build(client, report, options.out, ours, prune=options.prune, dry_run=dry_run)
     return report, result
 
 
@@ -366,13 +384,18 @@ def push_build(
     *,
     prune: bool = False,
     dry_run: bool = False,
-) -> PushResult:
+    seen: Seen | None = None,
+) -> tuple[PushResult, Seen]:
     """Bring Anki to the build `report` describes: import its packages, move cards to their
     notes' decks and, with `prune`, delete the notes of `ours` (the GUIDs of earlier builds)
-    that the build no longer holds."""
+    that the build no longer holds. Returns what Anki did and what it holds afterwards.
+
+    `seen` is what a push a moment ago left (watch --push): taken as Anki's notes now, it
+    spares an export before the import, so a saved edit is in Anki sooner.
+    """
     planned = {item.guid: item for item in report.planned}
     package = report.packages[0].resolve() if report.packages else out.resolve()
-    before = snapshot(client, out, package)
+    before, tops = seen if seen is not None else snapshot(client, out, package)
     moves: dict[str, list[int]] = defaultdict(list)
     for guid, item in planned.items():
         note = before.get(guid)
@@ -384,28 +407,34 @@ def push_build(
     doomed = sorted(before[g].nid for g in ours - planned.keys() if g in before) if prune else []
     url = client.connection.url
     if dry_run:
-        return _predicted(url, planned, before, moves, doomed)
-    for package in report.packages:
-        path = package.resolve()
+        return _predicted(url, planned, before, moves, doomed), (before, tops)
+    for built in report.packages:
+        path = built.resolve()
         try:
             client.call("importPackage", timeout=LONG_TIMEOUT, path=str(path))
         except ActionFailed as exc:  # Anki's own error: it could not read the file
             raise _out_of_reach(path, exc.reason) from None
-    for deck, cards in sorted(moves.items()):
-        client.call("changeDeck", cards=cards, deck=deck)
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("changeDeck", {"cards": cards, "deck": deck}) for deck, cards in sorted(moves.items())
+    ]
     if doomed:
-        client.call("deleteNotes", notes=doomed)
-    stored = _store_missing_media(client, report.packages)
+        calls.append(("deleteNotes", {"notes": doomed}))
     if planned:
         # After an import AnkiConnect can answer notesInfo and modelFieldNames from stale
         # note types until another action runs; an idempotent createDeck is one, so the
         # user's next look (or tool) sees what was pushed.
-        client.call("createDeck", deck=next(iter(planned.values())).deck)
-    after = snapshot(client, out, package)
+        calls.append(("createDeck", {"deck": next(iter(planned.values())).deck}))
+    if calls:
+        client.multi(calls, timeout=LONG_TIMEOUT)
+    stored = _store_missing_media(client, report.packages)
+    # The decks exported before, and the decks of the build (the import made them).
+    after, exported = snapshot(
+        client, out, package, tops | {p.deck.split("::")[0] for p in planned.values()}
+    )
     result = _counted(url, before, after, ours | planned.keys())
     result.missing = sum(1 for guid in planned if guid not in after)
     result.media = stored
-    return result
+    return result, (after, exported)
 
 
 def _predicted(
@@ -482,10 +511,15 @@ def pusher(client: AnkiConnect, out: Path, echo: Callable[..., None]) -> Callabl
     """For `watch --push`: push each rebuild and print what Anki did; a failed push prints
     its line and the watch goes on (Anki may be open again at the next save)."""
 
+    seen: list[Seen] = []  # what the last push left in Anki
+
     def after_build(report: Report) -> None:
         try:
-            echo(push_build(client, report, out).summary())
+            result, now = push_build(client, report, out, seen=seen.pop() if seen else None)
         except NotedeckError as exc:
             echo(exc.format_message(), err=True)
+            return
+        seen.append(now)
+        echo(result.summary())
 
     return after_build
