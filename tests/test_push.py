@@ -312,7 +312,24 @@ def test_anki_not_running_says_how_to_install_the_add_on(tmp_path: Path) -> None
     assert not (tmp_path / "out").exists()  # refused before building
 
 
-def test_a_missing_or_wrong_api_key_is_one_line(desk: Desk, tmp_path: Path) -> None:
+def test_watch_push_needs_a_running_anki_from_the_start(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{anki_desktop.free_port()}"
+    result = run_cli("watch", str(_notes(tmp_path)), "--push", "--url", url)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{url}: no answer from Anki: ") and ADDON_CODE in result.stderr
+
+
+def test_a_url_that_is_no_http_address_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("push", str(_notes(tmp_path)), "--url", "localhost:8765")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "localhost:8765: an AnkiConnect URL starts with http://, like http://127.0.0.1:8765\n",
+    )
+
+
+def test_a_missing_or_wrong_api_key_is_one_line(
+    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     notes, out, url = _notes(tmp_path), tmp_path / "out", desk.desktop.url
     desk.desktop.set_config(apiKey="s3cret")
     try:
@@ -324,10 +341,15 @@ def test_a_missing_or_wrong_api_key_is_one_line(desk: Desk, tmp_path: Path) -> N
             f"{url}: AnkiConnect refused the API key: use the apiKey of its config "
             "(Tools > Add-ons > AnkiConnect > Config)"
         )
+        monkeypatch.setenv("NOTEDECK_ANKICONNECT_KEY", "s3cret")
+        result = run_cli("push", str(notes), "-o", str(out), "--url", url)
+        assert result.exit_code == 0, result.stderr
+        monkeypatch.delenv("NOTEDECK_ANKICONNECT_KEY")
         with (notes / "notedeck.yaml").open("a", encoding="utf-8") as config:
             config.write("ankiconnect_key: s3cret\n")
         result = run_cli("push", str(notes), "-o", str(out), "--url", url)
         assert result.exit_code == 0, result.stderr
+        assert result.stdout.splitlines()[1].endswith("deleted 0; 1 unchanged")
     finally:
         desk.desktop.set_config(apiKey=None)
 

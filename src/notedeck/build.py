@@ -58,6 +58,22 @@ def build(
         return _build(paths, options or BuildOptions(), overrides)
 
 
+def build_after(
+    paths: Sequence[Path],
+    options: BuildOptions,
+    overrides: dict[str, Any] | None = None,
+) -> tuple[Report, identity.State | None, identity.State | None]:
+    """Build as `build` does; also the state of the build before (what sync and push --prune
+    may delete: None when there was none, or when it was of another namespace, whose notes
+    are not this build's) and the state now."""
+    previous, _ = identity.load_state(options.out)
+    report = build(paths, options, overrides)
+    current, _ = identity.load_state(options.out)
+    if previous is not None and (current is None or current.namespace != previous.namespace):
+        previous = None
+    return report, previous, current
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Python's cycle collector off for one build: a build makes hundreds of thousands of

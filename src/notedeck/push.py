@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 
 from . import identity
 from .apkg import packaged_media
-from .build import BuildOptions, build
+from .build import BuildOptions, build_after
 from .config import load_config_file
 from .errors import NotedeckError, UsageProblem
 from .package import MODELS, model_id
@@ -363,15 +363,10 @@ def push(
     build. With `dry_run`, write no package and change nothing in Anki: say what would be."""
     client = AnkiConnect(connection)
     client.check()  # before building: a build that cannot be pushed leaves --prune nothing
-    previous, _ = identity.load_state(options.out)  # the notes of ours that --prune deletes
     if dry_run:
         options = dataclasses.replace(options, write=False, cache=False)
-    report = build(paths, options, overrides)
-    if not dry_run:
-        current, _ = identity.load_state(options.out)
-        if previous is not None and (current is None or current.namespace != previous.namespace):
-            previous = None  # other GUIDs altogether: nothing of the last build is ours
-    ours = set(previous.entries) if previous is not None else set()
+    report, previous, _ = build_after(paths, options, overrides)
+    ours = set(previous.entries) if previous is not None else set()  # what --prune deletes
     result, _ = push_build(client, report, options.out, ours, prune=options.prune, dry_run=dry_run)
     return report, result
 

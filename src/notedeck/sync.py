@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import identity
 from .apkg import packaged_media
-from .build import BuildOptions, build
+from .build import BuildOptions, build_after
 from .errors import NotedeckError, UsageProblem
 from .package import model_id, write_package
 from .report import Report
@@ -68,12 +68,8 @@ def sync(
     if not collection.is_file():
         raise UsageProblem(f"{collection}: no such Anki collection file")
     open_collection(collection).close()  # refuse before building when Anki holds it
-    out = options.out
-    previous, _ = identity.load_state(out)  # the tags the last build wrote
-    report = build(paths, options, overrides)
-    current, _ = identity.load_state(out)
-    if previous is not None and (current is None or current.namespace != previous.namespace):
-        previous = None  # other GUIDs altogether: nothing of the last build is ours to delete
+    # The last build's state: the tags it wrote, the notes that are ours to delete.
+    report, previous, current = build_after(paths, options, overrides)
     backup = backup_collection(collection)
     col = open_collection(collection)
     try:
