@@ -16,7 +16,13 @@ import click
 from . import __version__, check
 from .build import BuildOptions, build
 from .cache import Progress
-from .config import CONFIG_NAME
+from .config import (
+    ANKICONNECT_KEY_VARIABLE,
+    ANKICONNECT_TIMEOUT,
+    ANKICONNECT_URL,
+    ANKICONNECT_URL_VARIABLE,
+    CONFIG_NAME,
+)
 from .errors import NotedeckError
 from .extract import Card, Extraction, extract_paths
 from .identity import assign_guids
@@ -43,20 +49,20 @@ def _out_option(default: Path, help_text: str) -> Callable[[F], F]:
 OUT = _out_option(Path("build"), "Output folder.")
 URL = click.option(
     "--url",
-    envvar="NOTEDECK_ANKICONNECT_URL",
-    help="AnkiConnect's address [default: ankiconnect_url of notedeck.yaml, else "
-    "http://127.0.0.1:8765; env: NOTEDECK_ANKICONNECT_URL].",
+    envvar=ANKICONNECT_URL_VARIABLE,
+    help=f"AnkiConnect's address [default: ankiconnect_url of notedeck.yaml, else "
+    f"{ANKICONNECT_URL}; env: {ANKICONNECT_URL_VARIABLE}].",
 )
 KEY = click.option(
     "--key",
-    envvar="NOTEDECK_ANKICONNECT_KEY",
+    envvar=ANKICONNECT_KEY_VARIABLE,
     help="AnkiConnect's apiKey, when its config sets one [default: ankiconnect_key of "
-    "notedeck.yaml; env: NOTEDECK_ANKICONNECT_KEY].",
+    f"notedeck.yaml; env: {ANKICONNECT_KEY_VARIABLE}].",
 )
 TIMEOUT = click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
-    default=10.0,
+    default=ANKICONNECT_TIMEOUT,
     show_default=True,
     help="Seconds to wait for Anki to answer (imports may take longer).",
 )

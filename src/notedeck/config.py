@@ -88,6 +88,13 @@ META_SECTIONS = (
 
 DECK_MODES = ("title", "folder", "single")
 
+# `notedeck push`: the AnkiConnect add-on's own default address, the environment variables
+# that override notedeck.yaml (flags override both), and how long to wait for an answer.
+ANKICONNECT_URL = "http://127.0.0.1:8765"
+ANKICONNECT_URL_VARIABLE = "NOTEDECK_ANKICONNECT_URL"
+ANKICONNECT_KEY_VARIABLE = "NOTEDECK_ANKICONNECT_KEY"
+ANKICONNECT_TIMEOUT = 10.0  # seconds; a busy or blocked Anki gives no answer at all
+
 
 @dataclass(frozen=True)
 class Config:

@@ -31,19 +31,20 @@ from typing import Any, NamedTuple
 from . import identity
 from .apkg import packaged_media
 from .build import BuildOptions, build_after
-from .config import load_config_file
+from .config import (
+    ANKICONNECT_KEY_VARIABLE,
+    ANKICONNECT_TIMEOUT,
+    ANKICONNECT_URL,
+    load_config_file,
+)
 from .errors import NotedeckError, UsageProblem
 from .package import MODELS, model_id
 from .report import Report
 from .sources import find_notes
 
-DEFAULT_URL = "http://127.0.0.1:8765"
 ADDON_CODE = "2055492159"  # AnkiConnect on AnkiWeb: Tools > Add-ons > Get Add-ons...
 API_VERSION = 6  # the reply format ({"result", "error"}) this client reads
-TIMEOUT = 10.0  # seconds to wait for a short answer; a busy or blocked Anki gives none
 LONG_TIMEOUT = 300.0  # an import or export of a large deck takes its time
-URL_VARIABLE = "NOTEDECK_ANKICONNECT_URL"
-KEY_VARIABLE = "NOTEDECK_ANKICONNECT_KEY"
 # Every action push uses, asked for up front so that an old add-on fails before any change.
 ACTIONS = (
     "deckNames",
@@ -64,13 +65,13 @@ _UPDATE = "Tools > Add-ons > Check for Updates"
 class Connection:
     """Where AnkiConnect listens, its API key, and how long to wait for an answer."""
 
-    url: str = DEFAULT_URL
+    url: str = ANKICONNECT_URL
     key: str | None = None
-    timeout: float = TIMEOUT
+    timeout: float = ANKICONNECT_TIMEOUT
 
 
 def connection_for(
-    paths: Sequence[Path], url: str | None, key: str | None, timeout: float = TIMEOUT
+    paths: Sequence[Path], url: str | None, key: str | None, timeout: float = ANKICONNECT_TIMEOUT
 ) -> Connection:
     """The connection: `url` and `key` as given (flag or environment), else notedeck.yaml's
     `ankiconnect_url` and `ankiconnect_key` at the notes root, else the add-on's defaults."""
@@ -80,9 +81,9 @@ def connection_for(
         settings, _ = load_config_file(root if root.is_dir() else root.parent)
         url = url if url is not None else settings.get("ankiconnect_url")
         key = key if key is not None else settings.get("ankiconnect_key")
-    url = url or DEFAULT_URL
+    url = url or ANKICONNECT_URL
     if not url.startswith(("http://", "https://")):
-        raise UsageProblem(f"{url}: an AnkiConnect URL starts with http://, like {DEFAULT_URL}")
+        raise UsageProblem(f"{url}: an AnkiConnect URL starts with http://, like {ANKICONNECT_URL}")
     return Connection(url.rstrip("/"), key or None, timeout)
 
 
@@ -165,7 +166,7 @@ class AnkiConnect:
             if key is None:
                 raise NotedeckError(
                     f"{url}: AnkiConnect asks for its API key: give it with --key, "
-                    f"{KEY_VARIABLE} or ankiconnect_key in notedeck.yaml"
+                    f"{ANKICONNECT_KEY_VARIABLE} or ankiconnect_key in notedeck.yaml"
                 )
             raise NotedeckError(
                 f"{url}: AnkiConnect refused the API key: use the apiKey of its config "
@@ -293,6 +294,8 @@ def _read_export(path: Path, database: Path, mids: set[int]) -> Snapshot:
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
         member = "collection.anki21" if "collection.anki21" in names else "collection.anki2"
+        if "collection.anki21b" in names and member not in names:  # zstd: not the legacy form
+            raise NotedeckError(f"{path}: Anki's export is in a form notedeck cannot read")
         database.write_bytes(archive.read(member))
     connection = sqlite3.connect(database)
     try:
