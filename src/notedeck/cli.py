@@ -235,7 +235,10 @@ def push_command(
         dry_run=dry_run,
     )
     _print_warnings(report.warnings)
-    for line in [*report.text(), result.summary()]:
+    lines = report.text()
+    if dry_run:
+        lines[0] += " (dry run: not written)"
+    for line in [*lines, result.summary()]:
         click.echo(line)
 
 
