@@ -276,14 +276,14 @@ def test_push_through_the_cli_prints_the_build_and_what_anki_did(
     ]
     again = run_cli("push", str(notes), "-o", str(out), "--url", url)
     assert again.stdout.splitlines()[1].endswith("deleted 0; 1 unchanged")
-    dry = run_cli("push", str(notes), "-o", str(tmp_path / "elsewhere"), "--url", url, "--dry-run")
+    written = {path: path.read_bytes() for path in out.iterdir() if path.is_file()}
+    dry = run_cli("push", str(notes), "-o", str(out), "--url", url, "--dry-run")
     assert dry.stdout.splitlines() == [
-        f"{tmp_path / 'elsewhere' / 'notes.apkg'}: 1 cards from 1 notes (1 added) "
-        "(dry run: not written)",
-        f"{url} (dry run, Anki unchanged): would add 0, update 1, move 0 cards, tag 0 "
-        "notedeck::removed, delete 0; 0 unchanged",
+        f"{out / 'notes.apkg'}: 1 cards from 1 notes (1 unchanged) (dry run: not written)",
+        f"{url} (dry run, Anki unchanged): would add 0, update 0, move 0 cards, tag 0 "
+        "notedeck::removed, delete 0; 1 unchanged",
     ]
-    assert not (tmp_path / "elsewhere" / "notes.apkg").exists()
+    assert {path: path.read_bytes() for path in out.iterdir() if path.is_file()} == written
 
 
 def test_url_and_key_come_from_flag_environment_or_notedeck_yaml(
