@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# A real Anki desktop for the push tests, in a venv of its own (Qt: ~620 MB, kept like .venv).
+ANKI_VENV := .venv-anki
+ANKI_STAMP := $(ANKI_VENV)/.installed
 
-.PHONY: run test lint eval bench clean chromium
+.PHONY: run test lint eval bench clean chromium anki-desktop
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +31,15 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-test: $(STAMP) lint chromium
+$(ANKI_STAMP): tests/anki-desktop.txt
+	$(PYTHON) -m venv $(ANKI_VENV)
+	$(ANKI_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(ANKI_VENV)/bin/python -m pip install --quiet -r tests/anki-desktop.txt
+	touch $(ANKI_STAMP)
+
+anki-desktop: $(ANKI_STAMP)
+
+test: $(STAMP) lint chromium $(ANKI_STAMP)
 	$(BIN)/python -m pytest -n 2 tests
 
 # Extraction quality on ../shared/corpus and the seed note; RECORD=1 stores the new F1.
@@ -39,4 +50,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py --out build
 
 clean:
-	rm -rf build dist $(VENV)
+	rm -rf build dist $(VENV) $(ANKI_VENV)

@@ -37,6 +37,7 @@ class BuildOptions:
     progress: cache_module.Progress | None = None  # called (done, total) as notes are read
     # A package or collection notedeck wrote earlier: the state is rebuilt from its notes.
     adopt: Path | None = None
+    write: bool = True  # False: plan only (push --dry-run), no package or state file written
 
 
 def package_name(paths: Sequence[Path], configured: str | None) -> str:
@@ -58,6 +59,27 @@ def build(
     errors in the notes, before anything is written."""
     with _collector_paused():
         return _build(paths, options or BuildOptions(), overrides)
+
+
+def build_after(
+    paths: Sequence[Path],
+    options: BuildOptions,
+    overrides: dict[str, Any] | None = None,
+) -> tuple[Report, identity.State | None, identity.State | None]:
+    """Build as `build` does; also the state of the build before (what sync and push --prune
+    may delete: None when there was none, or when it was of another namespace, whose notes
+    are not this build's) and the state now."""
+    folder = notes_root(paths) / identity.STATE_DIR
+    previous, _ = identity.load_state(folder)
+    if previous is None:  # kept in the output folder before, moved by the build below
+        previous, _ = identity.load_state(options.out, name=identity.LEGACY_STATE_NAME)
+    report = build(paths, options, overrides)
+    current, _ = identity.load_state(folder)
+    if current is None and not options.write:  # a dry run moved nothing: still the old place
+        current = previous
+    if previous is not None and (current is None or current.namespace != previous.namespace):
+        previous = None
+    return report, previous, current
 
 
 @contextmanager
@@ -171,7 +193,8 @@ def write(
             f"{options.adopt}: {matched} of {plural(len(old_notes), 'note')} matched a card "
             "and keep their identity"
         )
-    _writable_folder(folder, "state folder")  # after reading all it needs: nothing written
+    if options.write:  # after reading all it needs: nothing written; a dry run makes nothing
+        _writable_folder(folder, "state folder")
     # Building a folder of the vault or one note plans only their cards: the others keep
     # their entries, and are neither removed nor written into this package.
     scoped, outside = _scoped(state, _scope(paths, root))
@@ -226,7 +249,7 @@ def write(
             and [(w.path, w.media, w.order) for w in before.values()] == layout
             and all(w.stamp == identity.file_stamp(Path(w.path)) for w in before.values())
         )
-        if not unchanged:
+        if not unchanged and options.write:
             written = []
             for (path, items), files, (name, names, order) in zip(
                 targets, media, layout, strict=True

@@ -16,7 +16,13 @@ import click
 from . import __version__, check
 from .build import BuildOptions, build, build_warnings
 from .cache import Progress
-from .config import CONFIG_NAME
+from .config import (
+    ANKICONNECT_KEY_VARIABLE,
+    ANKICONNECT_TIMEOUT,
+    ANKICONNECT_URL,
+    ANKICONNECT_URL_VARIABLE,
+    CONFIG_NAME,
+)
 from .errors import NotedeckError
 from .extract import Card, Extraction, extract_paths
 from .identity import assign_guids
@@ -41,6 +47,25 @@ def _out_option(default: Path, help_text: str) -> Callable[[F], F]:
 
 
 OUT = _out_option(Path("build"), "Output folder.")
+URL = click.option(
+    "--url",
+    envvar=ANKICONNECT_URL_VARIABLE,
+    help=f"AnkiConnect's address [default: ankiconnect_url of notedeck.yaml, else "
+    f"{ANKICONNECT_URL}; env: {ANKICONNECT_URL_VARIABLE}].",
+)
+KEY = click.option(
+    "--key",
+    envvar=ANKICONNECT_KEY_VARIABLE,
+    help="AnkiConnect's apiKey, when its config sets one [default: ankiconnect_key of "
+    f"notedeck.yaml; env: {ANKICONNECT_KEY_VARIABLE}].",
+)
+TIMEOUT = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=ANKICONNECT_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for Anki to answer (imports may take longer).",
+)
 
 
 def _paths(notes: tuple[Path, ...]) -> list[Path]:
@@ -152,16 +177,85 @@ def build_command(
 @NOTES
 @OUT
 @NAMESPACE
-def watch_command(notes: tuple[Path, ...], out: Path, namespace: str | None) -> None:
-    """Build NOTES, then rebuild whenever a note changes (Ctrl-C stops).
+@click.option("--push", "push_to_anki", is_flag=True, help="Push into Anki after each rebuild.")
+@URL
+@KEY
+@TIMEOUT
+def watch_command(
+    notes: tuple[Path, ...],
+    out: Path,
+    namespace: str | None,
+    push_to_anki: bool,
+    url: str | None,
+    key: str | None,
+    timeout: float,
+) -> None:
+    """Build NOTES, then rebuild whenever a note changes (Ctrl-C stops). With --push, each
+    rebuild goes straight into the running Anki, as `notedeck push` does.
 
     \b
-    Example:
+    Examples:
       notedeck watch cards -o build
+      notedeck watch cards --push
     """
     from .watch import watch
 
-    watch(_paths(notes), BuildOptions(out=out), {"namespace": namespace}, echo=click.echo)
+    after = None
+    if push_to_anki:
+        from .push import AnkiConnect, connection_for, pusher
+
+        client = AnkiConnect(connection_for(_paths(notes), url, key, timeout))
+        client.check()  # Anki closed at the start is an error; later, one line per rebuild
+        after = pusher(client, out, click.echo)
+    watch(
+        _paths(notes), BuildOptions(out=out), {"namespace": namespace}, echo=click.echo, after=after
+    )
+
+
+@cli.command("push")
+@NOTES
+@OUT
+@URL
+@KEY
+@click.option("--prune", is_flag=True, help="Delete removed cards in Anki instead of tagging.")
+@click.option("--dry-run", is_flag=True, help="Say what Anki would do; change nothing.")
+@NAMESPACE
+@TIMEOUT
+def push_command(
+    notes: tuple[Path, ...],
+    out: Path,
+    url: str | None,
+    key: str | None,
+    prune: bool,
+    dry_run: bool,
+    namespace: str | None,
+    timeout: float,
+) -> None:
+    """Build NOTES and bring the running Anki to that build over the AnkiConnect add-on:
+    new and changed notes, cards moved to their new decks, removed cards tagged
+    notedeck::removed (deleted with --prune). Prints what Anki did.
+
+    \b
+    Examples:
+      notedeck push cards
+      notedeck push cards --dry-run --prune
+    """
+    from .push import connection_for, push
+
+    paths = _paths(notes)
+    report, result = push(
+        paths,
+        BuildOptions(out=out, prune=prune),
+        {"namespace": namespace},
+        connection_for(paths, url, key, timeout),
+        dry_run=dry_run,
+    )
+    _print_warnings(report.warnings)
+    lines = report.text()
+    if dry_run:
+        lines[0] += " (dry run: not written)"
+    for line in [*lines, result.summary()]:
+        click.echo(line)
 
 
 @cli.command("sync")

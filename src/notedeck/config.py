@@ -88,6 +88,13 @@ META_SECTIONS = (
 
 DECK_MODES = ("title", "folder", "single")
 
+# `notedeck push`: the AnkiConnect add-on's own default address, the environment variables
+# that override notedeck.yaml (flags override both), and how long to wait for an answer.
+ANKICONNECT_URL = "http://127.0.0.1:8765"
+ANKICONNECT_URL_VARIABLE = "NOTEDECK_ANKICONNECT_URL"
+ANKICONNECT_KEY_VARIABLE = "NOTEDECK_ANKICONNECT_KEY"
+ANKICONNECT_TIMEOUT = 10.0  # seconds; a busy or blocked Anki gives no answer at all
+
 
 @dataclass(frozen=True)
 class Config:
@@ -113,6 +120,9 @@ class Config:
     # The source line's link back to the note: None (an Obsidian vault's obsidian:// link,
     # else none), "none", "obsidian", or a URL template with {path}, {line} and {vault}.
     link: str | None = None
+    # Where `notedeck push` finds AnkiConnect, and its apiKey (flags and the environment win).
+    ankiconnect_url: str | None = None
+    ankiconnect_key: str | None = None
 
     def rule_enabled(self, name: str) -> bool:
         """Whether the named extraction rule runs."""
@@ -150,9 +160,11 @@ _FIELD_TYPES: dict[str, type] = {
     "tag_decks": bool,
     "exclude": list,
     "link": str,
+    "ankiconnect_url": str,
+    "ankiconnect_key": str,
 }
 # Settings that only make sense for the whole build, not for one note.
-_BUILD_ONLY = frozenset({"namespace", "package", "exclude"})
+_BUILD_ONLY = frozenset({"namespace", "package", "exclude", "ankiconnect_url", "ankiconnect_key"})
 # What each setting holds, in the words the error messages use: the type of most settings
 # says it; `deck_mode` and `rules` have their own checks.
 _KINDS: dict[str, str] = {
@@ -160,7 +172,9 @@ _KINDS: dict[str, str] = {
     for name, kind in _FIELD_TYPES.items()
 } | {"deck_mode": "choice", "rules": "rules", "exclude": "globs", "link": "link"}
 # Settings whose default is "not set", so an empty value (`deck:`) is allowed.
-_OPTIONAL = frozenset({"package", "deck", "tag_prefix", "link"})
+_OPTIONAL = frozenset(
+    {"package", "deck", "tag_prefix", "link", "ankiconnect_url", "ankiconnect_key"}
+)
 _LIST_KEYS = frozenset({"rules", "meta_sections", "extra_meta_sections", "exclude"})
 
 

@@ -58,10 +58,11 @@ def rebuild(
     overrides: dict[str, Any] | None,
     echo: Echo,
     shown: set[str] | None = None,
+    after: Callable[[Report], None] | None = None,
 ) -> Report | None:
-    """Build once and print the report under the time; on errors in the notes print them
-    and return None. With `shown` (the warnings printed before), only new warnings are
-    printed, and `shown` becomes this build's."""
+    """Build once, print the report under the time and hand it to `after` (watch --push);
+    on errors in the notes print them and return None. With `shown` (the warnings printed
+    before), only new warnings are printed, and `shown` becomes this build's."""
     stamp = time.strftime("%H:%M:%S")
     try:
         report = build(paths, options, overrides)
@@ -80,6 +81,8 @@ def rebuild(
         echo(notice, err=True)
     for index, line in enumerate(report.text()):
         echo(f"[{stamp}] {line}" if index == 0 else line)
+    if after is not None:
+        after(report)
     return report
 
 
@@ -90,14 +93,16 @@ def watch(
     *,
     echo: Echo,
     stop_event: threading.Event | None = None,
+    after: Callable[[Report], None] | None = None,
 ) -> None:
     """Build now, then again after every change to a note, an image or the settings under
-    `paths` (and the notes root's notedeck.yaml), until Ctrl-C (or `stop_event` is set)."""
+    `paths` (and the notes root's notedeck.yaml), until Ctrl-C (or `stop_event` is set);
+    `after` gets each build's report."""
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise UsageProblem(f"{missing[0]}: no such file or folder")
     shown: set[str] = set()
-    rebuild(paths, options, overrides, echo, shown)
+    rebuild(paths, options, overrides, echo, shown, after)
     watched = [*paths]
     config = notes_root(paths) / CONFIG_NAME
     if config.is_file() and config not in watched:
@@ -111,6 +116,6 @@ def watch(
             stop_event=stop_event,
             raise_interrupt=True,  # caught below: watchfiles' own message would be printed
         ):
-            rebuild(paths, options, overrides, echo, shown)
+            rebuild(paths, options, overrides, echo, shown, after)
     except KeyboardInterrupt:
         echo("stopped", err=True)
