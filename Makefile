@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint eval bench clean chromium
+.PHONY: run test lint eval bench clean chromium mathjax
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,17 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-test: $(STAMP) lint chromium
+# The visual test typesets math in Anki's cards with MathJax 3.2.2, the version Anki bundles
+# (its reviewer does the same); from npm into the venv. Without npm that test is skipped.
+MATHJAX := $(VENV)/npm/node_modules/mathjax/es5/tex-chtml-full.js
+mathjax: $(STAMP)
+	@if [ ! -f $(MATHJAX) ] && command -v npm >/dev/null; then \
+		echo "installing MathJax for the visual test"; \
+		npm install --silent --no-audit --no-fund --no-save --no-package-lock \
+			--prefix $(VENV)/npm mathjax@3.2.2; \
+	fi
+
+test: $(STAMP) lint chromium mathjax
 	$(BIN)/python -m pytest -n 2 tests
 
 # Extraction quality on ../shared/corpus and the seed note; RECORD=1 stores the new F1.

@@ -48,8 +48,8 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = work / "build" / "preview.html"
     result = run_cli("preview", str(work / "notes"), "-o", str(out))
     assert result.exit_code == 0, result.stderr
-    # 13 Anki notes from 12 note files: one reversed note asks both ways, 16 cards in all.
-    assert result.stdout.strip() == f"{out}: 16 cards from 12 notes"
+    # 19 Anki notes from 16 note files: one reversed note asks both ways, 22 cards in all.
+    assert result.stdout.strip() == f"{out}: 22 cards from 16 notes"
     assert "image 'img/missing.png' not found" in result.stderr
     return out
 
