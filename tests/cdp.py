@@ -9,6 +9,7 @@ needs no port, no websocket library and no browser download: it drives Debian's 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import select
@@ -152,10 +153,8 @@ class Browser:
 
     def close(self) -> None:
         """End this chromium (only the one this object started) and remove its profile."""
-        try:
+        with contextlib.suppress(ProtocolError, OSError):  # it may be gone already
             self.send("Browser.close", _session=False)
-        except (ProtocolError, OSError):
-            pass
         try:
             self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from notedeck.preview import math_html
 from tests.conftest import FIXTURES, run_cli
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -179,3 +180,35 @@ def test_missing_notes_folder_is_a_usage_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "no such notes folder or file" in result.stderr
     assert not (tmp_path / "p.html").exists()
+
+
+def test_math_becomes_mathml_and_code_stays_as_written() -> None:
+    shown = math_html(
+        "<p>\\(e^{i\\pi} + 1 = 0\\) and</p>\n<p>\\[a &lt; b\\]</p>"
+        "<code>\\(not math\\)</code><pre><code>\\[nor this\\]</code></pre>"
+    )
+    assert shown.startswith(
+        '<p><math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"><mrow><msup>'
+        "<mi>e</mi>"
+    )
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">' in shown
+    assert "<mo>&#x0003C;</mo>" in shown  # `<` read from the escaped field, written escaped
+    assert "<code>\\(not math\\)</code><pre><code>\\[nor this\\]</code></pre>" in shown
+    assert "\\(e" not in shown
+
+
+def test_latex_that_cannot_be_read_shows_its_source() -> None:
+    assert math_html("\\(\\frac{\\) x") == '<code class="math-source">\\frac{</code> x'
+
+
+def test_page_has_players_math_and_both_colour_schemes(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    assert text.count('<audio controls preload="metadata" src="data:audio/mpeg;base64,') == 1
+    assert text.count('<audio controls preload="metadata" src="data:audio/ogg;base64,') == 1
+    assert text.count('<video controls preload="metadata" src="data:video/mp4;base64,') == 1
+    assert "[sound:" not in text
+    assert text.count("<math ") == 3 and "\\(" not in text
+    assert "media-src data:" in text
+    assert "@media (prefers-color-scheme: dark) {\nbody:has(#theme-auto:checked) .card" in text
+    assert "\nbody:has(#theme-night:checked) .card, " in text
+    assert '<input type="radio" name="theme" id="theme-auto" checked>' in text

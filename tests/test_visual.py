@@ -76,7 +76,9 @@ PROBE = r"""
   };
   const behind = (el) => {
     const layers = [];
-    for (let e = el; e; e = e.parentElement) layers.push(parse(getComputedStyle(e).backgroundColor));
+    for (let e = el; e; e = e.parentElement) {
+      layers.push(parse(getComputedStyle(e).backgroundColor));
+    }
     let colour = [255, 255, 255, 1];  // the canvas
     for (const layer of layers.reverse()) colour = over(layer, colour);
     return colour;
@@ -100,7 +102,8 @@ PROBE = r"""
   const texts = [];
   for (const el of document.body.querySelectorAll("*")) {
     if (["STYLE", "SCRIPT", "TITLE"].includes(el.tagName) || !shown(el)) continue;
-    const own = [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.data).join("").trim();
+    const own = [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.data)
+      .join("").trim();
     if (!own && !["MJX-CONTAINER", "math"].includes(el.tagName)) continue;
     const bg = behind(el);
     const fg = over(parse(getComputedStyle(el).color), bg);
