@@ -13,22 +13,8 @@ from pathlib import Path
 import pytest
 
 from notedeck.preview import math_html
+from tests.cdp import CHROMIUM, FLAGS, needs_chromium
 from tests.conftest import FIXTURES, run_cli
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-needs_chromium = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
-)
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")

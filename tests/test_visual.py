@@ -4,7 +4,8 @@ the preview page shows it, in day and in night mode, measured in Debian's Chromi
 Anki's side: the package is imported into a real collection (the `anki` package) and each
 card's `card.answer()` (the answer with the note type's CSS, as Anki's reviewer receives it)
 is put in a page the way the reviewer does: the body classes Anki gives a card
-(`card card1`, plus `nightMode night_mode` at night), its play buttons for `[sound:…]`, and
+(`card card1`, plus `nightMode night_mode` at night), the reviewer's own stylesheet rules for
+rules and play buttons, its play buttons for `[sound:…]`, and
 MathJax 3.2.2 (the version Anki bundles, from npm; `make test` installs it) with Anki's config.
 The pages are driven through the DevTools protocol over a pipe (tests/cdp.py), which reads the
 computed styles: every piece of visible text must stand out from the colour behind it, a rule
@@ -24,12 +25,10 @@ from typing import Any
 
 import pytest
 
-from tests.cdp import CHROMIUM, Browser
+from tests.cdp import Browser, needs_chromium
 from tests.conftest import FIXTURES, run_cli
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
-)
+pytestmark = needs_chromium
 MATHJAX = Path(sys.prefix) / "npm" / "node_modules" / "mathjax" / "es5" / "tex-chtml-full.js"
 # Anki's MathJax settings (aqt's web/js/mathjax.js), without its loader paths: the full build
 # holds the packages already.
@@ -53,6 +52,17 @@ _PLAY_ICON = """
         <path d="M56.502,32.301l-37.502,20.101l0.329,-40.804l37.173,20.703Z" />
     </svg>
 </a>"""
+# What Anki's reviewer page adds around a card (aqt's web/css/reviewer.css): its rule, margins
+# and play buttons. The card's CSS must win over it.
+REVIEWER_CSS = """\
+hr{background-color:#737373;margin:1em 0;border:none;height:1px}
+body{margin:20px;overflow-wrap:break-word}
+img{max-width:100%;max-height:95vh}
+.replay-button{text-decoration:none;display:inline-flex;vertical-align:middle;margin:3px}
+.replay-button svg{width:40px;height:40px}
+.replay-button svg circle{fill:#fff;stroke:#414141}
+.replay-button svg path{fill:#414141}
+"""
 RAW = ("\\(", "\\[", "[^", "<br>", "[sound:", "[anki:")
 # Text must reach this contrast with what is behind it (WCAG's ratio; 1 is the same colour,
 # 21 black on white; 3 is WCAG's floor for large text).
@@ -111,8 +121,12 @@ PROBE = r"""
                 text: own.slice(0, 40), ratio: contrast(fg, bg)});
   }
   const rules = [...document.querySelectorAll("hr")].filter(shown).map((el) => {
-    const line = over(parse(getComputedStyle(el).borderTopColor), behind(el));
-    return {cls: el.className || el.id, ratio: contrast(line, behind(el))};
+    // A rule is its own background (as Anki draws it) or its top border (a browser's default).
+    const under = behind(el.parentElement);
+    const style = getComputedStyle(el);
+    const fill = parse(style.backgroundColor);
+    const line = over(fill[3] ? fill : parse(style.borderTopColor), under);
+    return {cls: el.className || el.id, ratio: contrast(line, under)};
   });
   const count = (s) => document.querySelectorAll(s).length;
   return {
@@ -222,6 +236,7 @@ def anki_pages(notes: Path) -> dict[str, list[tuple[str, Path]]]:
                 page = notes / f"anki-{card_id}-{mode}.html"
                 page.write_text(
                     '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n'
+                    f"<style>{REVIEWER_CSS}</style>\n"
                     f"<script>window.MathJax = {config};</script>\n"
                     f'<script src="{MATHJAX.as_uri()}"></script>\n</head>\n'
                     f'<body class="card card{card.ord + 1}{classes}">\n'

@@ -75,7 +75,8 @@ _CARD_CSS = """\
 .extra { margin-top: .8em; color: #57606a; }
 .source { margin-top: 1.2em; font-size: .65em; color: #6e7781; }
 .cloze { font-weight: 600; color: #0969da; }
-hr { border: none; border-top: 1px solid #d0d7de; margin: .8em 0; }
+/* A rule drawn as Anki's reviewer draws it (a 1px background), in the card's own colours. */
+hr { border: none; height: 1px; background-color: #d0d7de; margin: .8em 0; }
 a { color: #0969da; }
 table { border-collapse: collapse; margin: .5em 0; }
 th, td { border: 1px solid #d0d7de; padding: .2em .6em; }
@@ -105,7 +106,7 @@ rt { font-size: .55em; }
 # the page's own night selector: said once here, with `.nightMode` as the placeholder.
 _NIGHT_CSS = """\
 .nightMode .card, .nightMode.card { color: #e6edf3; background: #0d1117; }
-.nightMode hr { border-top-color: #30363d; }
+.nightMode hr { background-color: #30363d; }
 .nightMode a { color: #58a6ff; }
 .nightMode th { background: #161b22; }
 .nightMode th, .nightMode td { border-color: #30363d; }

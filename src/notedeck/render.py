@@ -542,7 +542,7 @@ def _note_footnotes(note: str, mtime_ns: int, size: int) -> dict[str, str]:
         if start:
             label = start.group(1)
             defined.setdefault(label, line)
-        elif label and _INDENTED.match(line) and defined[label].count("\n") < 50:
+        elif label and _INDENTED.match(line):
             defined[label] += "\n" + line
         else:
             label = ""
