@@ -193,7 +193,7 @@ def test_page_has_players_math_and_both_colour_schemes(page: Path) -> None:
     assert text.count('<audio controls preload="metadata" src="data:audio/ogg;base64,') == 1
     assert text.count('<video controls preload="metadata" src="data:video/mp4;base64,') == 1
     assert "[sound:" not in text
-    assert text.count("<math ") == 3 and "\\(" not in text
+    assert text.count("<math ") == 5 and "\\(" not in text
     assert "media-src data:" in text
     assert "@media (prefers-color-scheme: dark) {\nbody:has(#theme-auto:checked) .card" in text
     assert "\nbody:has(#theme-night:checked) .card, " in text

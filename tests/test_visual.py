@@ -205,7 +205,7 @@ def test_preview_reads_well(
     found = look(browser, page.as_uri(), scheme, switch)
     assert_reads_well(found, night, f"preview ({scheme}, switch {switch or 'auto'})")
     counts = found["counts"]
-    assert counts["math"] == 3  # math.md's three formulas, drawn by Chromium from MathML
+    assert counts["math"] == 5  # math.md's five formulas, drawn by Chromium from MathML
     assert (counts["audio"], counts["video"]) == (2, 1)  # media.md
     assert counts["rows"] == 5  # table-row.md: GET has three columns filled, POST two
     assert counts["footnotes"] == 4  # footnote.md's one, footnote-note.md's 2 + 1
@@ -258,7 +258,7 @@ def test_anki_cards_read_well(
         seen.append(found)
     assert len(seen) == 21  # every card of every construct (18 notes)
     totals = {key: sum(page["counts"][key] for page in seen) for key in seen[0]["counts"]}
-    assert totals["mathjax"] == 3  # MathJax typeset every formula, as in Anki's reviewer
+    assert totals["mathjax"] == 5  # MathJax typeset every formula, as in Anki's reviewer
     assert totals["play"] == 3  # two sounds and a video, each a play button
     assert totals["rows"] == 5
     assert totals["footnotes"] == 4

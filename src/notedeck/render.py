@@ -207,6 +207,22 @@ def _highlight(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def _bracket_math(state: StateInline, silent: bool) -> bool:
+    """`\\(…\\)` and `\\[…\\]` as written for Anki's MathJax: math, not escaped brackets."""
+    src, pos = state.src, state.pos
+    if not src.startswith(("\\(", "\\["), pos):
+        return False
+    closing = "\\)" if src[pos + 1] == "(" else "\\]"
+    end = src.find(closing, pos + 2)
+    if end <= pos + 2:
+        return False
+    if not silent:
+        token = state.push("math_inline" if closing == "\\)" else "math_inline_double", "math", 0)
+        token.content = src[pos + 2 : end]
+    state.pos = end + 2
+    return True
+
+
 def _callouts(state: StateCore) -> None:
     """`> [!note] Title` blockquotes become callout boxes (run before inline parsing)."""
     tokens = state.tokens
@@ -364,6 +380,7 @@ def _markdown() -> MarkdownIt:
         MarkdownIt("commonmark", {"html": True, "breaks": True, "highlight": _code_block})
     ).enable(["table", "strikethrough"])
     md.use(deflist_plugin).use(footnote_plugin).use(dollarmath_plugin, double_inline=True)
+    md.inline.ruler.before("escape", "bracket_math", _bracket_math)
     md.inline.ruler.before("link", "wikilink", _wikilink)
     md.inline.ruler.before("link", "highlight", _highlight)
     md.core.ruler.after("block", "callouts", _callouts)
