@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 ANKI_VENV := .venv-anki
 ANKI_STAMP := $(ANKI_VENV)/.installed
 
-.PHONY: run test lint eval bench clean chromium anki-desktop
+.PHONY: run test lint eval bench clean chromium anki-desktop mathjax
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,17 @@ $(ANKI_STAMP): tests/anki-desktop.txt
 
 anki-desktop: $(ANKI_STAMP)
 
-test: $(STAMP) lint chromium $(ANKI_STAMP)
+# The visual test typesets math in Anki's cards with MathJax 3.2.2, the version Anki bundles
+# (its reviewer does the same); from npm into the venv. Without npm that test is skipped.
+MATHJAX := $(VENV)/npm/node_modules/mathjax/es5/tex-chtml-full.js
+mathjax: $(STAMP)
+	@if [ ! -f $(MATHJAX) ] && command -v npm >/dev/null; then \
+		echo "installing MathJax for the visual test"; \
+		npm install --silent --no-audit --no-fund --no-save --no-package-lock \
+			--prefix $(VENV)/npm mathjax@3.2.2; \
+	fi
+
+test: $(STAMP) lint chromium mathjax $(ANKI_STAMP)
 	$(BIN)/python -m pytest -n 2 tests
 
 # Extraction quality on ../shared/corpus and the seed note; RECORD=1 stores the new F1.

@@ -1,5 +1,5 @@
-"""`notedeck watch`: rebuild whenever a note, an image or a setting changes, print each report
-under the time with only the warnings that are new, keep going on errors.
+"""`notedeck watch`: rebuild whenever a note, a media file or a setting changes, print each
+report under the time with only the warnings that are new, keep going on errors.
 
 A note is often invalid for a moment while it is being edited (a half-typed front matter);
 the build error is printed as its usual `path:line: message` line and the next save builds
@@ -19,7 +19,7 @@ import watchfiles
 
 from .build import BuildOptions, build, notes_root
 from .errors import NotedeckError, UsageProblem
-from .render import IMAGE_SUFFIXES
+from .render import MEDIA_SUFFIXES
 from .report import Report
 from .vault import CONFIG_NAME, OBSIDIAN_DIR
 
@@ -34,8 +34,8 @@ Echo = Callable[..., None]
 
 
 def is_note_change(change: watchfiles.Change, path: str) -> bool:
-    """Whether a changed path can change the build: a note, an image a card may show, the
-    config file or Obsidian's settings of what is left out."""
+    """Whether a changed path can change the build: a note, an image, sound or video a card
+    may show, the config file or Obsidian's settings of what is left out."""
     parts = Path(path).parts
     name = parts[-1] if parts else ""
     if _OWN.intersection(parts):
@@ -49,7 +49,7 @@ def is_note_change(change: watchfiles.Change, path: str) -> bool:
         # their own: a folder of images copied in is one change.
         return True
     lowered = name.lower()
-    return name == CONFIG_NAME or lowered.endswith((*NOTE_SUFFIXES, *IMAGE_SUFFIXES))
+    return name == CONFIG_NAME or lowered.endswith((*NOTE_SUFFIXES, *MEDIA_SUFFIXES))
 
 
 def rebuild(
@@ -95,7 +95,7 @@ def watch(
     stop_event: threading.Event | None = None,
     after: Callable[[Report], None] | None = None,
 ) -> None:
-    """Build now, then again after every change to a note, an image or the settings under
+    """Build now, then again after every change to a note, a media file or the settings under
     `paths` (and the notes root's notedeck.yaml), until Ctrl-C (or `stop_event` is set);
     `after` gets each build's report."""
     missing = [str(p) for p in paths if not p.exists()]
