@@ -13,8 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import watchfiles
 
 from notedeck.identity import STATE_DIR, STATE_NAME
+from notedeck.watch import is_note_change
 from tests.regen_scenario import copy_v1
 
 TIMEOUT = 60.0  # seconds; generous for a loaded machine, the loop ends as soon as it can
@@ -144,3 +146,13 @@ def test_watch_follows_images_and_settings_says_new_warnings_once_and_stops_quie
     said = stderr.read_text("utf-8")
     assert said.endswith("stopped\n")
     assert "KeyboardInterrupt" not in said and "Traceback" not in said
+
+
+def test_watch_reacts_to_every_file_a_card_can_show_and_not_to_its_own_writing() -> None:
+    # Sounds and videos are media since issue 17: adding a missing one must rebuild too.
+    changed = watchfiles.Change.modified
+    followed = ["n/a.md", "n/img/x.PNG", "n/media/talk.mp3", "n/v/demo.mp4", "n/notedeck.yaml"]
+    followed.append("n/.obsidian/app.json")
+    ignored = ["n/.notedeck/state.json", "n/.git/index", "n/a.txt", "n/.obsidian/workspace.json"]
+    assert [p for p in followed if not is_note_change(changed, p)] == []
+    assert [p for p in ignored if is_note_change(changed, p)] == []
