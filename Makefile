@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# A real Anki desktop for the push tests, in a venv of its own (Qt: ~620 MB, kept like .venv).
+ANKI_VENV := .venv-anki
+ANKI_STAMP := $(ANKI_VENV)/.installed
 
-.PHONY: run test lint eval train bench clean chromium
+.PHONY: run test lint eval train bench clean chromium anki-desktop mathjax
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +31,25 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-test: $(STAMP) lint chromium
+$(ANKI_STAMP): tests/anki-desktop.txt
+	$(PYTHON) -m venv $(ANKI_VENV)
+	$(ANKI_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(ANKI_VENV)/bin/python -m pip install --quiet -r tests/anki-desktop.txt
+	touch $(ANKI_STAMP)
+
+anki-desktop: $(ANKI_STAMP)
+
+# The visual test typesets math in Anki's cards with MathJax 3.2.2, the version Anki bundles
+# (its reviewer does the same); from npm into the venv. Without npm that test is skipped.
+MATHJAX := $(VENV)/npm/node_modules/mathjax/es5/tex-chtml-full.js
+mathjax: $(STAMP)
+	@if [ ! -f $(MATHJAX) ] && command -v npm >/dev/null; then \
+		echo "installing MathJax for the visual test"; \
+		npm install --silent --no-audit --no-fund --no-save --no-package-lock \
+			--prefix $(VENV)/npm mathjax@3.2.2; \
+	fi
+
+test: $(STAMP) lint chromium mathjax $(ANKI_STAMP)
 	$(BIN)/python -m pytest -n 2 tests
 
 # Extraction quality on ../shared/corpus and the seed note; RECORD=1 stores the new F1.
@@ -39,7 +60,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py --out build
 
 clean:
-	rm -rf build dist $(VENV)
+	rm -rf build dist $(VENV) $(ANKI_VENV)
 
 # The scorer's weights from the corpus gold (../shared): src/notedeck/rules/weights.json.
 train: $(STAMP)

@@ -22,7 +22,21 @@ from tests.conftest import FIXTURES, run_cli
 HOSTILE = FIXTURES / "hostile"
 GOOD = (HOSTILE / "good.md").read_bytes()
 GOOD_TERM = "Listener"
-STATE = ".notedeck-state.json"
+STATE = ".notedeck/state.json"  # in the notes folder, the notes root of these builds
+
+
+def notes_snapshot(folder: Path) -> dict[str, bytes]:
+    """The notes below `folder`: everything but notedeck's own `.notedeck/` (its state)."""
+    return {k: v for k, v in snapshot(folder).items() if k.split(os.sep)[0] != ".notedeck"}
+
+
+def output_snapshot(tmp_path: Path) -> dict[str, bytes]:
+    """What a build of `notes/` into `build/` writes: build/ and the state file."""
+    found = snapshot(tmp_path / "build")
+    state = tmp_path / "notes" / STATE
+    if state.is_file():
+        found[STATE] = state.read_bytes()
+    return found
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -115,7 +129,7 @@ def build_case(
     if previous:
         first = run_cli("build", "notes", "-o", "build", cwd=tmp_path)
         assert first.exit_code == 0, first.output
-    before = snapshot(tmp_path / "build")
+    before = output_snapshot(tmp_path)
     if callable(case):
         case(notes)
     else:
@@ -123,11 +137,11 @@ def build_case(
             path = notes / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
-    notes_before = snapshot(notes)
+    notes_before = notes_snapshot(notes)
     result = run_cli("build", "notes", "-o", "build", *args, cwd=tmp_path)
-    after = snapshot(tmp_path / "build")
+    after = output_snapshot(tmp_path)
     assert_no_traceback(result.output)
-    assert snapshot(notes) == notes_before, "a note file changed"
+    assert notes_snapshot(notes) == notes_before, "a note file changed"
     assert_previous_or_complete(tmp_path / "build", before, after)
     return Outcome(result, result.stderr.splitlines(), before, after, tmp_path)
 
@@ -155,7 +169,7 @@ def assert_previous_or_complete(
     assert not stray, stray
     packages = sorted(build.glob("*.apkg"))
     assert packages, after
-    state = json.loads((build / STATE).read_text(encoding="utf-8"))
+    state = json.loads((build.parent / "notes" / STATE).read_text(encoding="utf-8"))
     for package in packages:
         notes = package_notes(package)
         assert notes, package

@@ -61,14 +61,18 @@ def test_package_imports_into_anki_with_decks_tags_and_fields(
 def test_building_twice_gives_the_same_guids_and_no_duplicate(
     package: Path, tmp_path: Path
 ) -> None:
-    # Into the same output folder: the state file keeps every unchanged note's mod.
+    # Again, with the state file the first build left in the notes folder: it keeps every
+    # unchanged note's mod.
     same = tmp_path / "same"
     shutil.copytree(package.parent, same)
-    result = run_cli("build", str(REPO / "cards"), "-o", str(same), "-q")
+    shutil.copytree(package.parent.parent / "cards", tmp_path / "cards")
+    assert (tmp_path / "cards" / ".notedeck" / "state.json").is_file()
+    result = run_cli("build", str(tmp_path / "cards"), "-o", str(same), "-q")
     assert result.exit_code == 0, result.stderr
-    # Into a fresh folder: no state, so every mod is the build time, but the GUIDs match.
+    # From notes with no state: every mod is the build time, but the GUIDs match.
     fresh = tmp_path / "fresh"
-    result = run_cli("build", str(REPO / "cards"), "-o", str(fresh), "-q")
+    shutil.copytree(REPO / "cards", fresh / "cards")
+    result = run_cli("build", str(fresh / "cards"), "-o", str(fresh), "-q")
     assert result.exit_code == 0, result.stderr
     with collection(tmp_path) as col:
         first = import_package(col, package)
@@ -88,4 +92,5 @@ def test_package_and_state_get_the_mode_of_a_new_file(package: Path) -> None:
     os.umask(umask)
     expected = 0o666 & ~umask
     assert package.stat().st_mode & 0o777 == expected
-    assert (package.parent / ".notedeck-state.json").stat().st_mode & 0o777 == expected
+    state = package.parent.parent / "cards" / ".notedeck" / "state.json"
+    assert state.stat().st_mode & 0o777 == expected

@@ -28,6 +28,7 @@ from notedeck.cli import progress_bar
 from notedeck.errors import NotedeckError
 from notedeck.extract import extract_paths
 from notedeck.identity import (
+    STATE_DIR,
     STATE_NAME,
     Planned,
     file_stamp,
@@ -147,8 +148,13 @@ def test_only_the_changed_note_is_extracted_again(vault: Path, tmp_path: Path) -
     assert len(rows) == NOTES * 10 + 1
 
 
+def _state(vault: Path) -> Path:
+    """The state file of a build of `vault`: in the notes root, not the output folder."""
+    return vault / STATE_DIR / STATE_NAME
+
+
 def _stamps(out: Path) -> tuple[tuple[int, ...] | None, ...]:
-    return (file_stamp(out / "vault.apkg"), file_stamp(out / STATE_NAME))
+    return (file_stamp(out / "vault.apkg"), file_stamp(_state(out.parent / "vault")))
 
 
 def test_a_rebuild_with_nothing_changed_writes_nothing(vault: Path, tmp_path: Path) -> None:
@@ -172,7 +178,7 @@ def test_a_rebuild_with_nothing_changed_writes_nothing(vault: Path, tmp_path: Pa
 def test_a_state_file_changed_after_the_build_is_read_again(vault: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     _build(vault, out)
-    (out / STATE_NAME).write_text("{ half a file", encoding="utf-8")
+    _state(vault).write_text("{ half a file", encoding="utf-8")
     report = build([vault], BuildOptions(out=out, now=NOW))
     assert any("state file is corrupt" in str(w) for w in report.warnings)
     assert report.counts()["added"] == NOTES * 10
@@ -188,10 +194,10 @@ def test_the_state_file_of_a_rebuild_is_the_one_a_fresh_save_writes(
     note.write_text(text.replace("\n## Terms\n", "\n## Terms\nZeltron: a new term.\n"), "utf-8")
     report = build([vault], BuildOptions(out=out, now=NOW + 60))
     assert report.counts()["added"] == 1
-    state, warnings = load_state(out)
+    state, warnings = load_state(vault / STATE_DIR)
     assert state is not None and warnings == []
     save_state(tmp_path, state)  # no snapshot: every line encoded afresh
-    assert (out / STATE_NAME).read_bytes() == (tmp_path / STATE_NAME).read_bytes()
+    assert _state(vault).read_bytes() == (tmp_path / STATE_NAME).read_bytes()
 
 
 def test_a_state_file_patched_line_by_line_is_the_one_a_fresh_save_writes(
@@ -209,12 +215,12 @@ def test_a_state_file_patched_line_by_line_is_the_one_a_fresh_save_writes(
         note.write_text(note.read_text(encoding="utf-8").replace(old, new), "utf-8")
         report = build([vault], BuildOptions(out=out, now=NOW + 60 * number))
         assert report.counts()["changed"] == 7 and report.counts()["added"] == 0
-        state, warnings = load_state(out)
+        state, warnings = load_state(vault / STATE_DIR)
         assert state is not None and warnings == []
         fresh = tmp_path / f"fresh{number}"
         fresh.mkdir()
         save_state(fresh, state)
-        assert (out / STATE_NAME).read_bytes() == (fresh / STATE_NAME).read_bytes()
+        assert _state(vault).read_bytes() == (fresh / STATE_NAME).read_bytes()
 
 
 def test_a_plan_from_the_facts_of_the_extraction_equals_one_without(vault: Path) -> None:
@@ -235,27 +241,30 @@ def _change_counter(database: Path) -> int:
 
 def test_a_package_updated_in_place_is_the_one_written_afresh(vault: Path, tmp_path: Path) -> None:
     cached, plain = tmp_path / "cached", tmp_path / "plain"
-    for out in (cached, plain):
-        build([vault], BuildOptions(out=out, now=NOW, cache=out == cached))
+    # Each build keeps its state in its notes: the same notes twice, one copy per build.
+    copy = tmp_path / "plain-notes" / "vault"
+    shutil.copytree(vault, copy)
+    builds = ((vault, cached), (copy, plain))
+    for notes, out in builds:
+        build([notes], BuildOptions(out=out, now=NOW, cache=out == cached))
     kept = cached / cache.CACHE_DIR / "vault.apkg.anki2"
     fresh_writes = _change_counter(kept)
-    note = vault / "area1" / "note0001.md"
-    text = note.read_text(encoding="utf-8")
+    text = (vault / "area1" / "note0001.md").read_text(encoding="utf-8")
     lines = text.split("\n")
     index = next(i for i, line in enumerate(lines) if line.startswith(("- ", "* ")))
     lines[index] += " (edited)"
-    note.write_text("\n".join(lines), encoding="utf-8")
-    for out in (cached, plain):
-        report = build([vault], BuildOptions(out=out, now=NOW + 60, cache=out == cached))
+    for notes, out in builds:
+        (notes / "area1" / "note0001.md").write_text("\n".join(lines), encoding="utf-8")
+        report = build([notes], BuildOptions(out=out, now=NOW + 60, cache=out == cached))
         assert report.counts()["changed"] == 1
     # The kept collection was changed by one more write, not made again.
     assert _change_counter(kept) == fresh_writes + 1
     assert _tables(cached / "vault.apkg") == _tables(plain / "vault.apkg")
     # Without the kept collection the package is written afresh, the same.
     kept.unlink()
-    note.write_text(text, encoding="utf-8")
-    for out in (cached, plain):
-        build([vault], BuildOptions(out=out, now=NOW + 120, cache=out == cached))
+    for notes, out in builds:
+        (notes / "area1" / "note0001.md").write_text(text, encoding="utf-8")
+        build([notes], BuildOptions(out=out, now=NOW + 120, cache=out == cached))
     assert _tables(cached / "vault.apkg") == _tables(plain / "vault.apkg")
     assert kept.is_file()
 
@@ -280,7 +289,7 @@ def test_the_journal_holds_what_the_builds_after_the_base_changed(
     assert (out / cache.CACHE_DIR / cache.CACHE_FILE).read_bytes() == base
     assert (out / cache.CACHE_DIR / cache.JOURNAL_FILE).is_file()
     warm = cache.load(out)
-    from_file, _ = load_state(out)
+    from_file, _ = load_state(vault / STATE_DIR)
     assert warm.record.state.state == from_file
     assert list(warm.record.state.state.entries) == list(from_file.entries)  # the file's order
     extract_paths([vault], cache=warm, render=render_card)
@@ -537,10 +546,13 @@ def test_a_rebuild_from_the_cache_plans_what_one_from_the_state_file_plans(
     edited = vault / "note0000.md"
     text = edited.read_text(encoding="utf-8")
     edited.write_text(text.replace("ごとに設定する。", "ごとに設定しない。", 1), "utf-8")
+    before = _state(vault).read_bytes()
     cached = build([vault], BuildOptions(out=out, now=NOW + 60))
+    after = _state(vault).read_bytes()
+    _state(vault).write_bytes(before)  # both builds start from the same state file
     fresh = build([vault], BuildOptions(out=plain, now=NOW + 60))
     assert cached.planned == fresh.planned
     assert [cached.counts()[s] for s in ("added", "changed", "unchanged")] == [10, 1, 119]
     assert any(w.message.endswith("the file name now separates them") for w in cached.warnings)
-    assert (out / STATE_NAME).read_bytes() == (plain / STATE_NAME).read_bytes()
+    assert after == _state(vault).read_bytes()
     assert package_rows(out / "vault.apkg") == package_rows(plain / "vault.apkg")

@@ -221,3 +221,34 @@ def test_a_missing_notes_folder_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli("check", "nowhere", cwd=tmp_path)
     assert result.exit_code == 2
     assert result.stderr == "nowhere: no such notes folder or file\n"
+
+
+def test_check_shows_every_warning_build_prints(tmp_path: Path) -> None:
+    # Images a card shows are only looked at when rendering: check renders too.
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    shutil.copy(FIXTURES / "hostile" / "image-escape.md", notes / "pic.md")
+    (notes / "gone.md").write_text("Diagram: the parts, ![d](img/d.png)\n", encoding="utf-8")
+    built = run_cli("build", "notes", "-o", "build", cwd=tmp_path)
+    assert built.exit_code == 0
+    warnings = built.stderr.splitlines()
+    assert warnings == [
+        "notes/gone.md:1: warning: image 'img/d.png' not found",
+        "notes/pic.md:3: warning: image '../../../etc/passwd' is outside the notes folder; "
+        "not included",
+    ]
+    checked = run_cli("check", "notes", "--format", "json", cwd=tmp_path)
+    found = [
+        f"{entry['source']}: warning: {entry['message']}"
+        for note in json.loads(checked.stdout)["notes"]
+        for entry in note["entries"]
+        if entry["verdict"] == "warning"
+    ]
+    assert found == warnings
+    # The summary counts them, in the singular for one.
+    assert built.stdout.startswith("build/notes.apkg: 2 cards from 2 notes (2 added), 2 warnings")
+    (notes / "pic.md").unlink()
+    again = run_cli("build", "notes", "-o", "build", cwd=tmp_path)
+    assert again.stdout.startswith(
+        "build/notes.apkg: 1 card from 1 note (1 unchanged, 1 removed), 1 warning\n"
+    )

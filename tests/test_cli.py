@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from notedeck.frontmatter import EXCLUDE_HINT
 from tests.conftest import FIXTURES, REPO, run_cli
 
 COLON_NOTE = FIXTURES / "rules" / "colon.md"
@@ -90,7 +91,8 @@ def _note(folder: Path, name: str, content: bytes) -> Path:
     [
         (
             b"---\ntitle: [unclosed\ntopics: x\n---\n# A\ntext\n",
-            "n.md:3: front matter is not valid YAML: expected ',' or ']', but got ':'",
+            "n.md:3: front matter is not valid YAML: expected ',' or ']', but got ':'"
+            + EXCLUDE_HINT,
         ),
         (b"---\n- a\n- b\n---\n# A\n", "n.md:1: front matter is a list, not a mapping of keys"),
         (b"---\njust text\n---\n# A\n", "n.md:1: front matter is a string, not a mapping of keys"),
@@ -126,6 +128,6 @@ def test_output_folder_that_cannot_be_created(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr == f"{blocker}/sub: cannot create the output folder: Not a directory\n"
     result = run_cli("build", str(REPO / "cards"), "-o", str(blocker))
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # `-o afile` is a usage error (README: exit codes)
     assert result.stderr == f"{blocker}: the output path is a file, not a folder\n"
     assert blocker.read_text() == "not a folder"

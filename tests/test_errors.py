@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from notedeck.cache import CACHE_DIR, CACHE_FILE
+from notedeck.frontmatter import EXCLUDE_HINT
 from tests.conftest import REPO, run_cli
 from tests.hostile_helpers import (
     GOOD,
@@ -191,18 +192,27 @@ def test_output_folder_inside_a_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("permissions_hold")
-def test_read_only_output_folder(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("folder", "message"),
+    [
+        ("build", "build: cannot write to the output folder: Permission denied"),
+        # The state goes beside the notes: a build that cannot write it writes no package.
+        ("notes/.notedeck", "notes/.notedeck: cannot write to the state folder: Permission denied"),
+    ],
+    ids=["output", "state"],
+)
+def test_read_only_output_or_state_folder(tmp_path: Path, folder: str, message: str) -> None:
     _notes, before = _first_build(tmp_path, ("other.md", OTHER))
-    build = tmp_path / "build"
-    build.chmod(0o555)
+    locked = tmp_path / folder
+    locked.chmod(0o555)
     try:
         done = notedeck("build", "notes", "-o", "build", cwd=tmp_path, drop_root=True)
     finally:
-        build.chmod(0o755)
+        locked.chmod(0o755)
     assert done.returncode == 1
-    assert done.stderr == "build: cannot write to the output folder: Permission denied\n"
+    assert done.stderr == message + "\n"
     assert_no_traceback(done.stdout + done.stderr)
-    assert snapshot(build) == before
+    assert snapshot(tmp_path / "build") == before
 
 
 @pytest.fixture
@@ -336,19 +346,19 @@ def test_corrupt_state_file_warns_and_starts_afresh(
     tmp_path: Path, content: bytes, reason: str
 ) -> None:
     def corrupt(notes: Path) -> None:
-        (tmp_path / "build" / STATE).write_bytes(content)
+        (notes / STATE).write_bytes(content)
 
     outcome = build_case(tmp_path, corrupt)
     assert outcome.result.exit_code == 0
     assert len(outcome.stderr) == 1
     assert re.fullmatch(
-        r"build/\.notedeck-state\.json:1: warning: state file is corrupt \((.*)\); "
+        r"notes/\.notedeck/state\.json:1: warning: state file is corrupt \((.*)\); "
         r"rebuilding from scratch",
         outcome.stderr[0],
     ), outcome.stderr
     assert reason in outcome.stderr[0]
     assert terms(outcome.notes) == [GOOD_TERM]
-    state = json.loads((tmp_path / "build" / STATE).read_text(encoding="utf-8"))
+    state = json.loads((tmp_path / "notes" / STATE).read_text(encoding="utf-8"))
     assert len(state["notes"]) == 1
 
 
@@ -372,10 +382,14 @@ def test_keep_going_writes_the_good_notes_prints_the_errors_and_exits_1(tmp_path
     )
     assert outcome.result.exit_code == 1
     assert outcome.stderr == [
-        "notes/broken.md:4: front matter is not valid YAML: expected ',' or ']', but got ':'",
+        "notes/broken.md:4: front matter is not valid YAML: expected ',' or ']', but got ':'"
+        + EXCLUDE_HINT,
         "notes/png.md:1: binary file, not a Markdown note",
     ]
-    assert outcome.result.stdout.startswith("build/notes.apkg: 1 cards from 1 notes")
+    assert outcome.result.stdout.splitlines() == [
+        "build/notes.apkg: 1 card from 1 note (1 unchanged)",
+        "  left out for their errors: notes/broken.md, notes/png.md",
+    ]
     assert terms(outcome.notes) == [GOOD_TERM]
 
 

@@ -186,5 +186,6 @@ def test_mixed_vault_has_no_duplicate_terms(tmp_path: Path) -> None:
     }
     duplicates = [d for d in extraction.decisions if d.verdict == "duplicate"]
     assert {d.message.split("'")[1] for d in duplicates} >= {"UDP"}
-    report = build([HERE / "vault"], BuildOptions(out=tmp_path / "build"))
+    shutil.copytree(HERE / "vault", tmp_path / "vault")  # the build writes its state there
+    report = build([tmp_path / "vault"], BuildOptions(out=tmp_path / "build"))
     assert report.counts()["added"] == 9

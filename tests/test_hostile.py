@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from notedeck.frontmatter import EXCLUDE_HINT
 from tests.conftest import run_cli
 from tests.hostile_helpers import GOOD_TERM, HOSTILE, build_case, terms, unsafe_parts
 
@@ -24,7 +25,7 @@ def fixture(name: str) -> dict[str, bytes]:
 
 # (case, exit code, stderr lines, terms of the package written; None: no new package)
 ALLOWED = (
-    "deck, deck_mode, extra_meta_sections, highlight_cloze, meta_sections, reversed, rules, "
+    "deck, deck_mode, extra_meta_sections, highlight_cloze, link, meta_sections, reversed, rules, "
     "tag_decks, tag_prefix, term_max_chars, term_max_words, threshold"
 )
 FRONT_MATTER = [
@@ -34,6 +35,7 @@ FRONT_MATTER = [
         [
             "notes/yaml-malformed.md:4: front matter is not valid YAML: expected ',' or ']', "
             "but got ':'"
+            f"{EXCLUDE_HINT}"
         ],
         None,
     ),
@@ -55,6 +57,7 @@ FRONT_MATTER = [
         [
             "notes/yaml-object-tag.md:3: front matter uses the YAML tag "
             "'!!python/object/apply:os.system'; only plain values are allowed"
+            f"{EXCLUDE_HINT}"
         ],
         None,
     ),
@@ -64,6 +67,7 @@ FRONT_MATTER = [
         [
             "notes/yaml-bad-date.md:3: front matter has a value YAML cannot read: "
             "month must be in 1..12"
+            f"{EXCLUDE_HINT}"
         ],
         None,
     ),
@@ -120,7 +124,7 @@ def test_front_matter_deeper_than_python_recursion(tmp_path: Path) -> None:
     deep = b"---\nvalue: " + b"[" * 5000 + b"]" * 5000 + b"\n---\n\n## Deep\n\nNested.\n"
     outcome = build_case(tmp_path, {"deep.md": deep})
     assert outcome.result.exit_code == 1
-    assert outcome.stderr == ["notes/deep.md:2: front matter is nested too deeply"]
+    assert outcome.stderr == ["notes/deep.md:2: front matter is nested too deeply" + EXCLUDE_HINT]
     assert outcome.after == outcome.before
 
 
@@ -131,6 +135,7 @@ def test_front_matter_with_a_character_yaml_refuses(tmp_path: Path) -> None:
     assert outcome.stderr == [
         "notes/feed.md:3: front matter is not valid YAML: unacceptable character #x000c: "
         "special characters are not allowed"
+        f"{EXCLUDE_HINT}"
     ]
 
 

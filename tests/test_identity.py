@@ -16,6 +16,7 @@ from notedeck.errors import Location
 from notedeck.extract import Card
 from notedeck.identity import (
     REMOVED_TAG,
+    STATE_DIR,
     STATE_NAME,
     Plan,
     State,
@@ -324,14 +325,15 @@ def test_a_state_file_of_another_namespace_is_not_used(tmp_path: Path) -> None:
 def test_build_with_a_corrupt_state_file_warns_and_writes_a_fresh_one(tmp_path: Path) -> None:
     notes, out = tmp_path / "notes", tmp_path / "out"
     shutil.copytree(V1, notes)
-    out.mkdir()
-    (out / STATE_NAME).write_text("{ half a file", encoding="utf-8")
+    (notes / STATE_DIR).mkdir()
+    (notes / STATE_DIR / STATE_NAME).write_text("{ half a file", encoding="utf-8")
     result = run_cli("build", str(notes), "-o", str(out), "--json")
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["counts"]["added"] == 30 and report["removed"] == []
     assert any("state file is corrupt" in w for w in report["warnings"])
-    assert json.loads((out / STATE_NAME).read_text(encoding="utf-8"))["version"] == 1
+    state = json.loads((notes / STATE_DIR / STATE_NAME).read_text(encoding="utf-8"))
+    assert state["version"] == 1
 
 
 # Properties over random rebuilds ----------------------------------------------------------

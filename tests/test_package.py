@@ -57,23 +57,34 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Imported:
     assert warnings == [
         "warning: image 'img/missing.png' not found",
         "warning: image '../../conftest.py' is outside the notes folder; not included",
+        "warning: sound 'media/missing.mp3' not found",
+        "warning: sound '../../conftest.mp3' is outside the notes folder; not included",
     ]
     with collection(work) as col:
         log = import_package(col, report.packages[0])
-        assert (log.new, log.duplicate, log.conflicting) == (12, 0, 0)
+        assert (log.new, log.duplicate, log.conflicting) == (18, 0, 0)
         media_dir = Path(col.media.dir())
         # What Anki itself shows: each card's question and answer, by the note's sort field.
         shown: dict[str, list[tuple[str, str]]] = {}
         for note_id in col.find_notes(""):
             note = col.get_note(note_id)
             shown[note.fields[0]] = [(c.question(), c.answer()) for c in note.cards()]
+            played = [tag.filename for c in note.cards() for tag in c.answer_av_tags()]
+            if played:  # what Anki's reviewer plays on the answer side
+                shown[note.fields[0] + " (played)"] = [(name, "") for name in played]
         return notes(col), media_dir, shown
 
 
 def test_images_land_in_the_media_folder(imported: Imported) -> None:
     _, media_dir, _ = imported
     names = sorted(p.name for p in media_dir.iterdir())
-    assert names == ["95ccad25ef2c-diagram.png", "e3fd491e9fdd-構成図.png"]
+    assert names == [
+        "121b7cf9c443-lecture.mp3",
+        "789a5ee0b67f-demo.mp4",
+        "95ccad25ef2c-diagram.png",
+        "a7a7b92d3ce6-pronunciation.ogg",
+        "e3fd491e9fdd-構成図.png",
+    ]
     original = (RENDER / "img" / "diagram.png").read_bytes()
     assert (media_dir / "95ccad25ef2c-diagram.png").read_bytes() == original
     assert hashlib.sha1(original).hexdigest().startswith("95ccad25ef2c")
@@ -93,7 +104,7 @@ def test_reversed_notes_give_two_cards_and_clozes_one_per_number(imported: Impor
     # c1 and c2; the {{c9::…}} written in inline code is code, not a deletion.
     assert cloze["cards"] == 2
     assert all(n["cards"] == 1 for n in by_model["notedeck Basic"])
-    assert len(by_model["notedeck Basic"]) == 9
+    assert len(by_model["notedeck Basic"]) == 15
 
 
 def test_anki_renders_the_templates(imported: Imported) -> None:
@@ -111,6 +122,19 @@ def test_anki_renders_the_templates(imported: Imported) -> None:
     (card,) = shown["Python で辞書を順に回す方法"]
     assert '<span class="k">for</span>' in card[1]
     assert ".highlight .k {" in card[0]  # the note type's stylesheet comes with the card
+
+
+def test_anki_plays_sounds_and_videos_by_their_hash_names(imported: Imported) -> None:
+    _, media_dir, shown = imported
+    played = [name for name, _ in shown["Pronunciation (played)"]]
+    assert played == [
+        "121b7cf9c443-lecture.mp3",
+        "a7a7b92d3ce6-pronunciation.ogg",
+        "789a5ee0b67f-demo.mp4",
+    ]
+    assert all((media_dir / name).is_file() for name in played)
+    (card,) = shown["Pronunciation"]
+    assert "[anki:play:a:0]" in card[1] and "[sound:" not in card[1]
 
 
 def test_changing_a_cards_note_type_adds_a_new_note_and_retires_the_old(tmp_path: Path) -> None:

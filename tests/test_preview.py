@@ -12,22 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from notedeck.preview import math_html
+from tests.cdp import CHROMIUM, FLAGS, needs_chromium
 from tests.conftest import FIXTURES, run_cli
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-needs_chromium = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
-)
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +35,8 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = work / "build" / "preview.html"
     result = run_cli("preview", str(work / "notes"), "-o", str(out))
     assert result.exit_code == 0, result.stderr
-    # 13 Anki notes from 12 note files: one reversed note asks both ways, 16 cards in all.
-    assert result.stdout.strip() == f"{out}: 16 cards from 12 notes"
+    # 19 Anki notes from 16 note files: one reversed note asks both ways, 22 cards in all.
+    assert result.stdout.strip() == f"{out}: 22 cards from 16 notes"
     assert "image 'img/missing.png' not found" in result.stderr
     return out
 
@@ -179,3 +166,35 @@ def test_missing_notes_folder_is_a_usage_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "no such notes folder or file" in result.stderr
     assert not (tmp_path / "p.html").exists()
+
+
+def test_math_becomes_mathml_and_code_stays_as_written() -> None:
+    shown = math_html(
+        "<p>\\(e^{i\\pi} + 1 = 0\\) and</p>\n<p>\\[a &lt; b\\]</p>"
+        "<code>\\(not math\\)</code><pre><code>\\[nor this\\]</code></pre>"
+    )
+    assert shown.startswith(
+        '<p><math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"><mrow><msup>'
+        "<mi>e</mi>"
+    )
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">' in shown
+    assert "<mo>&#x0003C;</mo>" in shown  # `<` read from the escaped field, written escaped
+    assert "<code>\\(not math\\)</code><pre><code>\\[nor this\\]</code></pre>" in shown
+    assert "\\(e" not in shown
+
+
+def test_latex_that_cannot_be_read_shows_its_source() -> None:
+    assert math_html("\\(\\frac{\\) x") == '<code class="math-source">\\frac{</code> x'
+
+
+def test_page_has_players_math_and_both_colour_schemes(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    assert text.count('<audio controls preload="metadata" src="data:audio/mpeg;base64,') == 1
+    assert text.count('<audio controls preload="metadata" src="data:audio/ogg;base64,') == 1
+    assert text.count('<video controls preload="metadata" src="data:video/mp4;base64,') == 1
+    assert "[sound:" not in text
+    assert text.count("<math ") == 5 and "\\(" not in text
+    assert "media-src data:" in text
+    assert "@media (prefers-color-scheme: dark) {\nbody:has(#theme-auto:checked) .card" in text
+    assert "\nbody:has(#theme-night:checked) .card, " in text
+    assert '<input type="radio" name="theme" id="theme-auto" checked>' in text

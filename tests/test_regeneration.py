@@ -9,6 +9,7 @@ each card of a moved note file (its Source field names the new folder), and a ne
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,6 @@ from tests.regen_scenario import (
     REMOVED,
     RENAMED,
     REVIEWED,
-    V1,
     copy_v1,
     make_v2,
     notes_by_term,
@@ -200,10 +200,11 @@ def test_css_change_updates_the_note_type_in_place(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "build"
-    first = build([V1], BuildOptions(out=out, now=NOW))
+    notes = copy_v1(tmp_path)  # the state file goes into the notes folder
+    first = build([notes], BuildOptions(out=out, now=NOW))
     monkeypatch.setattr(package, "CSS", package.CSS + "\n.term { color: #b31d28; }\n")
     # The same second: only the state file's note type mod makes the change newer.
-    second = build([V1], BuildOptions(out=out, now=NOW))
+    second = build([notes], BuildOptions(out=out, now=NOW))
     assert second.counts()["unchanged"] == 30 and second.import_updates == 0
     with collection(tmp_path) as col:
         import_package(col, first.packages[0])
@@ -232,6 +233,7 @@ REPORT_KEYS = [
     "removed",
     "warnings",
     "errors",
+    "left_out",
 ]
 
 
@@ -250,7 +252,7 @@ def test_build_json_is_one_object_with_every_status(tmp_path: Path) -> None:
         "renamed": 1,
         "moved": 4,
         "removed": 1,
-        "tombstones": 0,
+        "tombstones": 1,  # the removed card, written as a tombstone
         "import_updates": 9,
     }
     assert report["renamed"] == [
@@ -271,21 +273,23 @@ def test_build_text_report_is_a_summary_and_a_few_lines(tmp_path: Path) -> None:
     assert run_cli("build", str(notes_dir), "-o", str(out), "-q").exit_code == 0
     make_v2(notes_dir)
     result = run_cli("build", str(notes_dir), "-o", str(out))
-    kitchen = notes_dir / "hobby" / "kitchen.md"
     assert result.stdout.splitlines() == [
         f"{out / 'notes.apkg'}: 31 cards from 4 notes (2 added, 3 changed, 21 unchanged, "
         "1 renamed, 4 moved, 1 removed)",
-        f"  moved: Blanching to {kitchen}:8 (deck hobby::Kitchen)",
-        f"  moved: Emulsion to {kitchen}:9 (deck hobby::Kitchen)",
-        f"  moved: Deglazing to {kitchen}:10 (deck hobby::Kitchen)",
-        f"  moved: Proofing to {kitchen}:11 (deck hobby::Kitchen)",
-        f"  renamed: Loopback -> Loopback address ({notes_dir / 'networking.md'}:11)",
-        "  removed: Sidecar (tagged notedeck::removed)",
+        "  added (2): Node pool, RAID",
+        "  changed (3): Gateway, TTL, セクター",
+        "  renamed (1): Loopback -> Loopback address",
+        "  moved (4): Blanching (to hobby::Kitchen), Emulsion (to hobby::Kitchen), "
+        "Deglazing (to hobby::Kitchen), Proofing (to hobby::Kitchen)",
+        "  removed (1): Sidecar (tagged notedeck::removed)",
     ]
     (notes_dir / "networking.md").unlink()
     (notes_dir / "storage.md").unlink()
     result = run_cli("build", str(notes_dir), "-o", str(out))
     lines = result.stdout.splitlines()
-    assert len(lines) == 11
+    assert len(lines) == 2
     assert lines[0].endswith("12 cards from 2 notes (12 unchanged, 19 removed)")
-    assert lines[-1] == "  … and 10 more (see --json)"
+    # Every removed card is counted: the first five named, the rest in --json.
+    assert re.fullmatch(
+        r"  removed \(19\): (?:[^,]+, ){5}… and 14 more \(tagged notedeck::removed\)", lines[1]
+    ), lines[1]

@@ -8,6 +8,7 @@ After a deliberate change to rendering, rewrite the golden files with
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notedeck.extract import extract_paths
-from notedeck.package import BASIC_FIELDS, CLOZE_FIELDS, CSS
+from notedeck.package import BASIC_FIELDS, CLOZE_FIELDS, CSS, light_css, night_css
 from notedeck.render import (
     RenderedCard,
     _Env,
@@ -25,7 +26,9 @@ from notedeck.render import (
     markdown_html,
     plain_lines,
     render_cards,
+    row_table,
     sanitise,
+    with_note_footnotes,
 )
 from tests.conftest import FIXTURES
 
@@ -213,3 +216,83 @@ def test_fast_path_takes_plain_prose_only() -> None:
     assert plain_lines("接続を受け取る仕組み。\nポートごとに設定する") is not None
     for text in ("a *b*", "- item", "1. step", "x <b>", "see https://a.example", "　全角"):
         assert plain_lines(text) is None, text
+
+
+def test_sounds_and_videos_become_hash_named_media_played_by_anki(
+    rendered: dict[str, list[RenderedCard]],
+) -> None:
+    (item,) = rendered["media.md"]
+    assert {m.name: m.path.name for m in item.media} == {
+        "121b7cf9c443-lecture.mp3": "lecture.mp3",
+        "a7a7b92d3ce6-pronunciation.ogg": "pronunciation.ogg",
+        "789a5ee0b67f-demo.mp4": "demo.mp4",
+    }
+    assert item.fields[1].count("[sound:") == 3
+    where = str(RENDER / "media.md")
+    assert [str(d) for d in item.diagnostics] == [
+        f"{where}:7: warning: sound 'media/missing.mp3' not found",
+        f"{where}:8: warning: sound '../../conftest.mp3' is outside the notes folder; not included",
+    ]
+
+
+def test_a_vault_finds_sounds_by_name_and_a_missing_video_warns(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    (notes / "audio").mkdir(parents=True)
+    (notes / "audio" / "word.mp3").write_bytes(b"ID3 bytes")
+    env = _Env(notes, notes)
+    shown = markdown_html("![[word.mp3]] ![[gone.webm]] ![](https://a.example/x.ogg)", env)
+    assert shown == (
+        '<p>[sound:472b063f905f-word.mp3] <span class="missing-video">gone.webm</span> '
+        '<a href="https://a.example/x.ogg" rel="noopener noreferrer">https://a.example/x.ogg</a></p>'
+    )
+    assert [message for _, message in env.problems] == ["video 'gone.webm' not found"]
+
+
+def test_a_table_row_is_a_two_column_table_only_in_that_form() -> None:
+    assert row_table("意味: 取得\n冪等: ○") == (
+        '<table class="row-table">\n<tbody>\n<tr><th>意味</th><td>取得</td></tr>\n'
+        "<tr><th>冪等</th><td>○</td></tr>\n</tbody>\n</table>"
+    )
+    # A column without a header keeps its value across both columns.
+    assert '<tr><td colspan="2">補足</td></tr>' in str(row_table("意味: 取得\n補足"))
+    # A two-column table's row is its one value, even with a colon in it.
+    assert row_table("Note: see RFC 9110") is None
+    assert row_table("一行目\n二行目") is None
+
+
+def test_footnotes_come_from_the_note_only_when_cited_and_not_held(tmp_path: Path) -> None:
+    note = tmp_path / "n.md"
+    note.write_text("A[^a] B\n\n[^a]: first\n    more\n[^b]: second\n", encoding="utf-8")
+    assert with_note_footnotes("uses [^b]", str(note)) == "uses [^b]\n\n[^b]: second"
+    assert with_note_footnotes("A[^a]", str(note)) == "A[^a]\n\n[^a]: first\n    more"
+    held = "x[^b]\n\n[^b]: its own"
+    assert with_note_footnotes(held, str(note)) == held
+    assert with_note_footnotes("`[^b]` is code", str(note)) == "`[^b]` is code"
+    assert with_note_footnotes("[^zz] nowhere", str(note)) == "[^zz] nowhere"
+    assert with_note_footnotes("[^b]", str(tmp_path / "gone.md")) == "[^b]"
+
+
+def _rules(css: str) -> list[tuple[list[str], str]]:
+    """(selectors, declarations) of each rule of a stylesheet without nesting."""
+    found = []
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", re.sub(r"/\*.*?\*/", "", css)):
+        found.append(([s.strip() for s in selectors.split(",")], body))
+    return found
+
+
+def test_every_coloured_construct_has_night_colours() -> None:
+    night = {s for selectors, _ in _rules(night_css()) for s in selectors}
+    coloured = re.compile(
+        r"(?:^|;)\s*(?:color|background(?:-color)?|border(?:-(?:top|right|bottom|left))?"
+        r"(?:-color)?)\s*:\s*(?!inherit|none)"
+    )
+    missing = [
+        selector
+        for selectors, body in _rules(light_css())
+        if coloured.search(body)
+        for selector in selectors
+        if not selector.startswith(".highlight") and f".nightMode {selector}" not in night
+    ]
+    assert missing == []
+    assert ".nightMode hr" in night and ".nightMode .highlight .k" in night
+    assert night_css("body.dark").startswith("body.dark .card, body.dark.card {")

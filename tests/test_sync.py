@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from notedeck.build import BuildOptions
 from notedeck.sync import SyncResult, sync
 from tests.anki_helpers import answer, card_history
-from tests.conftest import run_cli
+from tests.conftest import FIXTURES, run_cli
 from tests.regen_scenario import (
     ADDED,
     EDITED,
@@ -187,7 +188,8 @@ def test_sync_through_the_cli_prints_both_reports(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == f"{out / 'notes.apkg'}: 30 cards from 4 notes (30 added)"
-    assert lines[1].startswith(
+    assert lines[1].startswith("  added (30): ")  # the first five terms, then the count
+    assert lines[2].startswith(
         f"{path}: 30 added, 0 updated, 0 cards moved to another deck, 0 deleted "
         "(backup: collection.notedeck-backup-"
     )
@@ -204,3 +206,25 @@ def test_sync_without_the_anki_package_says_how_to_get_it(
         1,
         "notedeck sync needs the anki package: pip install 'notedeck[anki]'\n",
     )
+
+
+def test_sync_copies_the_images_its_cards_show_into_the_collection(tmp_path: Path) -> None:
+    notes, path = tmp_path / "notes", tmp_path / "anki" / "collection.anki2"
+    shutil.copytree(FIXTURES / "push", notes)
+    path.parent.mkdir()
+    open_col(path).close()
+    _, first = sync([notes], BuildOptions(out=tmp_path / "build"), None, path)
+    _, second = sync([notes], BuildOptions(out=tmp_path / "build"), None, path)
+    col = open_col(path)
+    try:
+        media = sorted(p.name for p in Path(col.media.dir()).iterdir())
+        check = col.media.check()
+        (note_id,) = col.find_notes("")
+        definition = col.get_note(note_id)["Definition"]
+    finally:
+        col.close()
+    assert (first.media, second.media) == (1, 0)
+    assert ", 0 deleted, 1 media file copied (backup: " in first.summary()
+    assert media == ["95ccad25ef2c-nucleus.png"]
+    assert 'src="95ccad25ef2c-nucleus.png"' in definition
+    assert (list(check.missing), list(check.unused)) == ([], [])

@@ -18,7 +18,7 @@ import shutil
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -153,6 +153,17 @@ def _update_kept(path: Path, kept: Path, notes: Sequence[NoteRow], media: Sequen
     finally:
         connection.close()  # without a commit: the changes are rolled back
     _zip(path, kept, media)
+
+
+def packaged_media(
+    path: Path, wanted: Callable[[str], bool] = lambda name: True
+) -> Iterator[tuple[str, bytes]]:
+    """The media files the package at `path` ships, as (file name, bytes): those `wanted`
+    says yes to, the others not even read (push and sync copy only what Anki lacks)."""
+    with zipfile.ZipFile(path) as archive:
+        for member, name in json.loads(archive.read("media")).items():
+            if wanted(name):
+                yield name, archive.read(member)
 
 
 def _zip(path: Path, database: Path, media: Sequence[Path]) -> None:

@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import adopt, identity
 from . import cache as cache_module
-from . import identity
-from .errors import Diagnostic, NotedeckError
+from .errors import Diagnostic, NotedeckError, UsageProblem
 from .extract import Extraction, extract_paths
 from .output import write_atomic
 from .package import models_hash, update_package, write_package
 from .render import MediaFile, RenderedCard, render_card, render_cards
-from .report import Report, sort_warnings
+from .report import Report, plural, sort_warnings
+from .vault import find_root, relative_name
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ class BuildOptions:
     cache: bool = True  # reuse what the last build in `out` extracted from unchanged notes
     jobs: int | None = None  # processes that extract notes; None: one per core for many notes
     progress: cache_module.Progress | None = None  # called (done, total) as notes are read
+    # A package or collection notedeck wrote earlier: the state is rebuilt from its notes.
+    adopt: Path | None = None
+    write: bool = True  # False: plan only (push --dry-run), no package or state file written
 
 
 def package_name(paths: Sequence[Path], configured: str | None) -> str:
@@ -55,6 +59,27 @@ def build(
     errors in the notes, before anything is written."""
     with _collector_paused():
         return _build(paths, options or BuildOptions(), overrides)
+
+
+def build_after(
+    paths: Sequence[Path],
+    options: BuildOptions,
+    overrides: dict[str, Any] | None = None,
+) -> tuple[Report, identity.State | None, identity.State | None]:
+    """Build as `build` does; also the state of the build before (what sync and push --prune
+    may delete: None when there was none, or when it was of another namespace, whose notes
+    are not this build's) and the state now."""
+    folder = notes_root(paths) / identity.STATE_DIR
+    previous, _ = identity.load_state(folder)
+    if previous is None:  # kept in the output folder before, moved by the build below
+        previous, _ = identity.load_state(options.out, name=identity.LEGACY_STATE_NAME)
+    report = build(paths, options, overrides)
+    current, _ = identity.load_state(folder)
+    if current is None and not options.write:  # a dry run moved nothing: still the old place
+        current = previous
+    if previous is not None and (current is None or current.namespace != previous.namespace):
+        previous = None
+    return report, previous, current
 
 
 @contextmanager
@@ -157,11 +182,26 @@ def write(
     render_warnings = [d for r in rendered for d in r.diagnostics]
     last = cache.record if cache is not None and isinstance(cache.record, Record) else None
     snapshot = last.state if last is not None else None
-    state, state_warnings = identity.load_state(out, cfg.namespace, snapshot)
+    root = extraction.roots[0] if extraction.roots else notes_root(paths)
+    folder = root / identity.STATE_DIR
+    state, state_warnings, legacy = _load_state(folder, out, cfg.namespace, snapshot)
+    adopted = ""
+    if options.adopt is not None:
+        old_notes = adopt.read_notes(options.adopt)
+        state, matched = adopt.adopted_state(old_notes, rendered, cfg.namespace)
+        adopted = (
+            f"{options.adopt}: {matched} of {plural(len(old_notes), 'note')} matched a card "
+            "and keep their identity"
+        )
+    if options.write:  # after reading all it needs: nothing written; a dry run makes nothing
+        _writable_folder(folder, "state folder")
+    # Building a folder of the vault or one note plans only their cards: the others keep
+    # their entries, and are neither removed nor written into this package.
+    scoped, outside = _scoped(state, _scope(paths, root))
     facts = extraction.facts if len(extraction.facts) == len(rendered) else None
     plan = identity.plan(
         [(r.card, r.model, r.fields) for r in rendered],
-        state,
+        scoped,
         cfg.namespace,
         now,
         prune=options.prune,
@@ -169,8 +209,9 @@ def write(
         facts=facts,
     )
     planned, new_state, diagnostics = plan.notes, plan.state, plan.diagnostics
-    if extraction.errors and state is not None:
-        planned = _keep_failed_notes(planned, new_state, state, extraction.errors)
+    new_state.entries.update(outside)
+    if extraction.errors and scoped is not None:
+        planned = _keep_failed_notes(planned, new_state, scoped, extraction.errors, root)
     errors = [d for d in diagnostics if d.severity == "error"]
     if errors and not options.keep_going:
         raise NotedeckError.from_diagnostics(errors)
@@ -208,7 +249,7 @@ def write(
             and [(w.path, w.media, w.order) for w in before.values()] == layout
             and all(w.stamp == identity.file_stamp(Path(w.path)) for w in before.values())
         )
-        if not unchanged:
+        if not unchanged and options.write:
             written = []
             for (path, items), files, (name, names, order) in zip(
                 targets, media, layout, strict=True
@@ -238,9 +279,23 @@ def write(
                         kept = None  # no copy of this package's collection to change next time
                 stamps = identity.file_stamp(path), identity.file_stamp(kept) if kept else None
                 written.append(Written(name, names, order, *stamps))
-            saved = identity.save_state(out, new_state, snapshot)
+            try:
+                saved = identity.save_state(folder, new_state, snapshot)
+            except OSError as exc:
+                raise NotedeckError(
+                    f"{folder / identity.STATE_NAME}: cannot write the state file: "
+                    f"{exc.strerror or exc}"
+                ) from None
             if cache is not None:
                 cache.next_record = Record(saved, tuple(written))
+            if adopted:
+                report.notices.append(adopted)
+            if legacy is not None:
+                legacy.unlink(missing_ok=True)
+                report.notices.append(
+                    f"{legacy}: the card identities moved to {folder / identity.STATE_NAME}, "
+                    "beside your notes (commit it with them)"
+                )
     except OSError as exc:
         raise NotedeckError(f"{out}: cannot write the package: {exc.strerror or exc}") from None
     report.packages.extend(path for path, _ in targets)
@@ -248,23 +303,80 @@ def write(
     return report
 
 
+def build_warnings(extraction: Extraction) -> list[Diagnostic]:
+    """The warnings a build of `extraction` prints besides extraction's own: images that
+    cannot be packaged, cards whose keys collide, a state file that cannot be used. So
+    `check` shows every warning `build` would."""
+    found = [d for r in render_cards(extraction.cards) for d in r.diagnostics]
+    found += identity.assign_keys(extraction.cards)[1]
+    root = extraction.roots[0] if extraction.roots else None
+    if root is not None:
+        found += identity.load_state(root / identity.STATE_DIR, extraction.config.namespace)[1]
+    return [d for d in found if d.severity == "warning"]
+
+
+def notes_root(paths: Sequence[Path]) -> Path:
+    """The notes root of a build: that of its first path (the state file lives there)."""
+    return find_root(paths[0] if paths else Path("cards"))
+
+
+def _load_state(
+    folder: Path, out: Path, namespace: str, snapshot: identity.Snapshot | None
+) -> tuple[identity.State | None, list[Diagnostic], Path | None]:
+    """The last build's state from the notes root, or once from where notedeck kept it
+    before (the output folder): then also that old file's path, to remove once the state is
+    written to its new place."""
+    legacy = out / identity.LEGACY_STATE_NAME
+    if not (folder / identity.STATE_NAME).exists() and legacy.is_file():
+        state, warnings = identity.load_state(out, namespace, name=identity.LEGACY_STATE_NAME)
+        return state, warnings, legacy
+    state, warnings = identity.load_state(folder, namespace, snapshot)
+    return state, warnings, None
+
+
+def _scope(paths: Sequence[Path], root: Path) -> tuple[str, ...] | None:
+    """The notes a build covers, below the root: a note's path, or a folder's with a closing
+    `/`; None when it covers the whole root."""
+    scope = []
+    for given in paths:
+        name = str(relative_name(given, root))
+        if name == "." or name.startswith("../"):
+            return None  # the root itself, or notes outside it: every entry is this build's
+        scope.append(name + "/" if given.is_dir() else name)
+    return tuple(scope)
+
+
+def _scoped(
+    state: identity.State | None, scope: tuple[str, ...] | None
+) -> tuple[identity.State | None, dict[str, identity.Entry]]:
+    """The state of the notes in `scope`, and the entries of the others."""
+    if state is None or scope is None:
+        return state, {}
+    inside: dict[str, identity.Entry] = {}
+    outside: dict[str, identity.Entry] = {}
+    for guid, entry in state.entries.items():
+        path = entry.note_path
+        covered = not path or any(
+            path == s or (s.endswith("/") and path.startswith(s)) for s in scope
+        )
+        (inside if covered else outside)[guid] = entry
+    return identity.State(state.namespace, inside, state.models_hash, state.models_mod), outside
+
+
 def _keep_failed_notes(
     planned: list[identity.Planned],
     new_state: identity.State,
     state: identity.State,
     errors: Sequence[Diagnostic],
+    root: Path,
 ) -> list[identity.Planned]:
     """With --keep-going, the cards of a note that could not be read stay as the last build
     wrote them: an unreadable note is not a note whose cards were removed."""
-    failed = {d.location.path for d in errors}
+    failed = {str(relative_name(Path(d.location.path), root)) for d in errors}
     kept: list[identity.Planned] = []
     for item in planned:
         previous = state.entries.get(item.guid)
-        if (
-            item.status == "removed"
-            and previous is not None
-            and previous.location.rsplit(":", 1)[0] in failed
-        ):
+        if item.status == "removed" and previous is not None and previous.note_path in failed:
             new_state.entries[item.guid] = previous
             item = item._replace(mod=previous.mod, tags=previous.tags, status="unchanged")
         kept.append(item)
@@ -340,23 +452,27 @@ def _rendered(extraction: Extraction) -> list[RenderedCard]:
 
 
 def _prepare_output(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise NotedeckError(f"{out}: the output path is a file, not a folder")
+    if out.exists() and not out.is_dir():  # `-o afile`: a wrong flag, not a broken note
+        raise UsageProblem(f"{out}: the output path is a file, not a folder")
+    _writable_folder(out, "output folder")
+
+
+def _writable_folder(folder: Path, what: str) -> None:
+    """Make `folder` if needed and check that a file can be written in it, so that a build
+    that cannot write its package or its state stops before writing either."""
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise NotedeckError(
-            f"{out}: cannot create the output folder: {exc.strerror or exc}"
-        ) from None
-    if not out.is_dir():
-        raise NotedeckError(f"{out}: the output path is not a folder")
-    probe = out / ".notedeck-write-test"
+        raise NotedeckError(f"{folder}: cannot create the {what}: {exc.strerror or exc}") from None
+    if not folder.is_dir():
+        raise NotedeckError(f"{folder}: the {what} path is not a folder")
+    probe = folder / ".notedeck-write-test"
     try:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
         raise NotedeckError(
-            f"{out}: cannot write to the output folder: {exc.strerror or exc}"
+            f"{folder}: cannot write to the {what}: {exc.strerror or exc}"
         ) from None
 
 

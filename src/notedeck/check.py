@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from .extract import Card, Extraction
+from .report import plural
 
 # The order of verdicts on one line, and of the counts in the summary.
 VERDICTS = ("error", "warning", "card", "duplicate", "skip")
@@ -107,14 +108,10 @@ def summary(notes: Sequence[NoteCheck]) -> str:
     """One closing line: `19 cards in 9 notes, 6 skipped, 0 duplicates, 0 warnings, 0 errors`."""
     counts = totals(notes)
     return (
-        f"{_plural(counts['card'], 'card')} in {_plural(counts['notes'], 'note')}, "
-        f"{counts['skip']} skipped, {_plural(counts['duplicate'], 'duplicate')}, "
-        f"{_plural(counts['warning'], 'warning')}, {_plural(counts['error'], 'error')}"
+        f"{plural(counts['card'], 'card')} in {plural(counts['notes'], 'note')}, "
+        f"{counts['skip']} skipped, {plural(counts['duplicate'], 'duplicate')}, "
+        f"{plural(counts['warning'], 'warning')}, {plural(counts['error'], 'error')}"
     )
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def text_lines(notes: Sequence[NoteCheck]) -> Iterator[str]:

@@ -14,9 +14,15 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__, check
-from .build import BuildOptions, build
+from .build import BuildOptions, build, build_warnings
 from .cache import Progress
-from .config import CONFIG_NAME
+from .config import (
+    ANKICONNECT_KEY_VARIABLE,
+    ANKICONNECT_TIMEOUT,
+    ANKICONNECT_URL,
+    ANKICONNECT_URL_VARIABLE,
+    CONFIG_NAME,
+)
 from .errors import NotedeckError
 from .extract import Card, Extraction, extract_paths
 from .identity import assign_guids
@@ -41,6 +47,25 @@ def _out_option(default: Path, help_text: str) -> Callable[[F], F]:
 
 
 OUT = _out_option(Path("build"), "Output folder.")
+URL = click.option(
+    "--url",
+    envvar=ANKICONNECT_URL_VARIABLE,
+    help=f"AnkiConnect's address [default: ankiconnect_url of notedeck.yaml, else "
+    f"{ANKICONNECT_URL}; env: {ANKICONNECT_URL_VARIABLE}].",
+)
+KEY = click.option(
+    "--key",
+    envvar=ANKICONNECT_KEY_VARIABLE,
+    help="AnkiConnect's apiKey, when its config sets one [default: ankiconnect_key of "
+    f"notedeck.yaml; env: {ANKICONNECT_KEY_VARIABLE}].",
+)
+TIMEOUT = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=ANKICONNECT_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for Anki to answer (imports may take longer).",
+)
 
 
 def _paths(notes: tuple[Path, ...]) -> list[Path]:
@@ -98,6 +123,12 @@ def init_command(folder: Path) -> None:
 @click.option("--prune", is_flag=True, help="Drop removed cards instead of keeping tombstones.")
 @NAMESPACE
 @click.option("--keep-going", is_flag=True, help="Write the notes without errors anyway.")
+@click.option(
+    "--adopt",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="PACKAGE|COLLECTION",
+    help="Rebuild a lost state from a package or an Anki collection notedeck wrote before.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def build_command(
@@ -107,6 +138,7 @@ def build_command(
     prune: bool,
     namespace: str | None,
     keep_going: bool,
+    adopt: Path | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -115,12 +147,21 @@ def build_command(
     \b
     Example:
       notedeck build cards -o build
+      notedeck build cards --adopt old/cards.apkg   # the state file was lost
     """
     with progress_bar(enabled=not quiet and not as_json and sys.stderr.isatty()) as progress:
         options = BuildOptions(
-            out=out, split=split, prune=prune, keep_going=keep_going, progress=progress
+            out=out,
+            split=split,
+            prune=prune,
+            keep_going=keep_going,
+            progress=progress,
+            adopt=adopt,
         )
         report = build(_paths(notes), options, {"namespace": namespace})
+    if not quiet:
+        for notice in report.notices:
+            click.echo(notice, err=True)
     if as_json:
         click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -136,16 +177,85 @@ def build_command(
 @NOTES
 @OUT
 @NAMESPACE
-def watch_command(notes: tuple[Path, ...], out: Path, namespace: str | None) -> None:
-    """Build NOTES, then rebuild whenever a note changes (Ctrl-C stops).
+@click.option("--push", "push_to_anki", is_flag=True, help="Push into Anki after each rebuild.")
+@URL
+@KEY
+@TIMEOUT
+def watch_command(
+    notes: tuple[Path, ...],
+    out: Path,
+    namespace: str | None,
+    push_to_anki: bool,
+    url: str | None,
+    key: str | None,
+    timeout: float,
+) -> None:
+    """Build NOTES, then rebuild whenever a note changes (Ctrl-C stops). With --push, each
+    rebuild goes straight into the running Anki, as `notedeck push` does.
 
     \b
-    Example:
+    Examples:
       notedeck watch cards -o build
+      notedeck watch cards --push
     """
     from .watch import watch
 
-    watch(_paths(notes), BuildOptions(out=out), {"namespace": namespace}, echo=click.echo)
+    after = None
+    if push_to_anki:
+        from .push import AnkiConnect, connection_for, pusher
+
+        client = AnkiConnect(connection_for(_paths(notes), url, key, timeout))
+        client.check()  # Anki closed at the start is an error; later, one line per rebuild
+        after = pusher(client, out, click.echo)
+    watch(
+        _paths(notes), BuildOptions(out=out), {"namespace": namespace}, echo=click.echo, after=after
+    )
+
+
+@cli.command("push")
+@NOTES
+@OUT
+@URL
+@KEY
+@click.option("--prune", is_flag=True, help="Delete removed cards in Anki instead of tagging.")
+@click.option("--dry-run", is_flag=True, help="Say what Anki would do; change nothing.")
+@NAMESPACE
+@TIMEOUT
+def push_command(
+    notes: tuple[Path, ...],
+    out: Path,
+    url: str | None,
+    key: str | None,
+    prune: bool,
+    dry_run: bool,
+    namespace: str | None,
+    timeout: float,
+) -> None:
+    """Build NOTES and bring the running Anki to that build over the AnkiConnect add-on:
+    new and changed notes, cards moved to their new decks, removed cards tagged
+    notedeck::removed (deleted with --prune). Prints what Anki did.
+
+    \b
+    Examples:
+      notedeck push cards
+      notedeck push cards --dry-run --prune
+    """
+    from .push import connection_for, push
+
+    paths = _paths(notes)
+    report, result = push(
+        paths,
+        BuildOptions(out=out, prune=prune),
+        {"namespace": namespace},
+        connection_for(paths, url, key, timeout),
+        dry_run=dry_run,
+    )
+    _print_warnings(report.warnings)
+    lines = report.text()
+    if dry_run:
+        lines[0] += " (dry run: not written)"
+    for line in [*lines, result.summary()]:
+        click.echo(line)
 
 
 @cli.command("sync")
@@ -299,6 +409,7 @@ def check_command(notes: tuple[Path, ...], fmt: str, color: bool | None) -> None
     """
     paths = _paths(notes)
     result = extract_paths(paths)
+    result.diagnostics.extend(build_warnings(result))
     found, _ = find_notes(paths)
     checked = check.check_notes(result, [note.display for note in found])
     if fmt == "json":

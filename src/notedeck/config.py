@@ -88,6 +88,13 @@ META_SECTIONS = (
 
 DECK_MODES = ("title", "folder", "single")
 
+# `notedeck push`: the AnkiConnect add-on's own default address, the environment variables
+# that override notedeck.yaml (flags override both), and how long to wait for an answer.
+ANKICONNECT_URL = "http://127.0.0.1:8765"
+ANKICONNECT_URL_VARIABLE = "NOTEDECK_ANKICONNECT_URL"
+ANKICONNECT_KEY_VARIABLE = "NOTEDECK_ANKICONNECT_KEY"
+ANKICONNECT_TIMEOUT = 10.0  # seconds; a busy or blocked Anki gives no answer at all
+
 
 @dataclass(frozen=True)
 class Config:
@@ -110,6 +117,14 @@ class Config:
     # Obsidian Spaced Repetition's decks: a `#flashcards/Sub/Deck` tag puts the cards after it
     # (or the card it opens) in the deck `Sub::Deck`.
     tag_decks: bool = False
+    # Globs of notes to leave out, below the notes root (`templates/**`, `*.excalidraw.md`).
+    exclude: tuple[str, ...] = ()
+    # The source line's link back to the note: None (an Obsidian vault's obsidian:// link,
+    # else none), "none", "obsidian", or a URL template with {path}, {line} and {vault}.
+    link: str | None = None
+    # Where `notedeck push` finds AnkiConnect, and its apiKey (flags and the environment win).
+    ankiconnect_url: str | None = None
+    ankiconnect_key: str | None = None
 
     def rule_enabled(self, name: str) -> bool:
         """Whether the named extraction rule runs."""
@@ -146,18 +161,24 @@ _FIELD_TYPES: dict[str, type] = {
     "highlight_cloze": bool,
     "reversed": bool,
     "tag_decks": bool,
+    "exclude": list,
+    "link": str,
+    "ankiconnect_url": str,
+    "ankiconnect_key": str,
 }
 # Settings that only make sense for the whole build, not for one note.
-_BUILD_ONLY = frozenset({"namespace", "package"})
+_BUILD_ONLY = frozenset({"namespace", "package", "exclude", "ankiconnect_url", "ankiconnect_key"})
 # What each setting holds, in the words the error messages use: the type of most settings
 # says it; `deck_mode` and `rules` have their own checks.
 _KINDS: dict[str, str] = {
     name: {str: "text", int: "count", bool: "switch", list: "names", float: "probability"}[kind]
     for name, kind in _FIELD_TYPES.items()
-} | {"deck_mode": "choice", "rules": "rules"}
+} | {"deck_mode": "choice", "rules": "rules", "exclude": "globs", "link": "link"}
 # Settings whose default is "not set", so an empty value (`deck:`) is allowed.
-_OPTIONAL = frozenset({"package", "deck", "tag_prefix", "threshold"})
-_LIST_KEYS = frozenset({"rules", "meta_sections", "extra_meta_sections"})
+_OPTIONAL = frozenset(
+    {"package", "deck", "tag_prefix", "link", "ankiconnect_url", "ankiconnect_key", "threshold"}
+)
+_LIST_KEYS = frozenset({"rules", "meta_sections", "extra_meta_sections", "exclude"})
 
 
 def load_config_file(root: Path) -> tuple[dict[str, Any], Path | None]:
@@ -270,6 +291,18 @@ def _value_problem(key: str, value: Any) -> str:
     elif kind == "names":
         if not isinstance(value, list) or not all(_is_name(v) for v in value):
             return f"'{key}' must be a list of headings, like [Notes, メモ], not {_describe(value)}"
+    elif kind == "link":
+        if not isinstance(value, str) or (
+            value not in ("none", "obsidian") and "{path}" not in value
+        ):
+            return (
+                f"'{key}' must be none, obsidian or a URL with {{path}} (and {{line}}, "
+                f"{{vault}}), like https://github.com/me/notes/blob/main/{{path}}#L{{line}}, "
+                f"not {_describe(value)}"
+            )
+    elif kind == "globs":
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            return f"'{key}' must be a list of globs, like [templates/**], not {_describe(value)}"
     elif kind == "rules":
         return _rules_problem(value)
     return ""

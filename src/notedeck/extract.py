@@ -11,6 +11,7 @@ from typing import Any
 
 from . import cache as cache_module
 from . import config as config_module
+from . import tags as tags_module
 from .config import Config
 from .errors import Diagnostic, Location, warning
 from .frontmatter import Note, split
@@ -24,6 +25,7 @@ from .rules.lines import is_link_only
 from .sources import CONTROL_CHARACTERS, NoteFile, find_notes, read_source
 from .terms import clean_term, normalise_term, without_aside
 from .terms import plain as plain_text
+from .vault import note_link
 
 # The longest term or definition (Markdown characters) a card may have. Longer ones are left
 # out with a warning: no one studies a 5 MB answer, and sanitising deeply nested HTML costs
@@ -51,6 +53,7 @@ class Card:
     # {{c1::…}} deletions and `term` the same text with the deletions shown.
     note_type: str = "basic"
     guid: str = ""
+    link: str = ""  # where the card's source line links to (vault.note_link), or ""
 
     @property
     def normalised_term(self) -> str:
@@ -190,6 +193,7 @@ class Proposed:
 class _Walk:
     """What reading a note's sections gave before the scorer decides."""
 
+    inline: tags_module.InlineTags
     explicit: list[tuple[Candidate, tuple[str, ...]]] = field(default_factory=list)
     proposed: list[Proposed] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
@@ -199,9 +203,10 @@ def propose_note(note: Note, cfg: Config) -> _Walk:
     """Every proposal of a note with its features, the cards marked by hand, and the
     sections left out (meta, empty, only code or links) with why."""
     shown = note.source.file.display
-    tree = parse(_blank_skipped(note.body))
+    inline = tags_module.read_inline(_blank_skipped(note.body))  # `#tag`s leave the text
+    tree = parse(inline.body)
     rules = [(name, rule) for name, rule in registry() if cfg.rule_enabled(name)]
-    walk = _Walk()
+    walk = _Walk(inline)
     sections = tree.walk()
     top_level = min((s.level for _, s in sections if s.level > 0), default=1)
     # The walk goes depth first, each section before those under it: the topic path of the
@@ -310,6 +315,7 @@ def extract_note(
     decks = tag_decks(note.body, base_tags) if cfg.tag_decks else {}
     # A file name may hold U+001F, Anki's field separator: the card shows the path.
     note_path = CONTROL_CHARACTERS.sub("\ufffd", str(note.source.file.relative))
+    link = note_link(cfg.link, note.source.file.root, note_path)
     cards = []
     for candidate, topic, duplicate_of in _dedupe(found):
         location = Location(shown, candidate.line)
@@ -329,11 +335,12 @@ def extract_note(
             term=term,
             definition=candidate.definition.strip(),
             topic=topic,
-            tags=topic_tags(base_tags, topic, cfg),
+            tags=walk.inline.add_to(topic_tags(base_tags, topic, cfg), candidate.line),
             deck=decks.get(candidate.line, deck),
             kind=candidate.kind,
             location=location,
             note_path=note_path,
+            link=link.replace("{line}", str(candidate.line)),
             note_type=(
                 "reversed"
                 if cfg.reversed and candidate.note_type == "basic" and candidate.kind == "explicit"
@@ -524,20 +531,26 @@ def _marked_by_hand(candidate: Candidate, claimed: dict[int, Candidate]) -> Cand
 
 
 def deck_name(note: Note, cfg: Config) -> str:
-    """The deck a note's cards go to (DESIGN §3): `deck:` > `title:` > file stem, under the
-    folders between the notes root and the note."""
+    """The deck a note's cards go to (DESIGN §3): `deck:` (absolute; `::Sub` under the
+    folder deck) > `title:` > file stem, under the folders between the notes root and the
+    note."""
     relative = note.source.file.relative
     if cfg.deck_mode == "single":
         return _deck_part(cfg.deck or cfg.package or note.source.file.root.name or "notedeck")
+    folders = _deck_folders(str(relative.parent))
+    explicit = _meta_text(note.meta.get("deck")) if cfg.deck_mode == "title" else ""
+    if explicit and not cfg.deck:
+        # A deck the note names is the deck (absolute); `::Sub` is under the folder deck.
+        nested = explicit.startswith("::")
+        parts = [*(folders if nested else ()), *map(_deck_part, explicit.split("::"))]
+        return "::".join(p for p in parts if p) or "notedeck"
     if cfg.deck:
         own = cfg.deck
     elif cfg.deck_mode == "title":
-        own = (
-            _meta_text(note.meta.get("deck")) or _meta_text(note.meta.get("title")) or relative.stem
-        )
+        own = _meta_text(note.meta.get("title")) or relative.stem
     else:
         own = relative.stem
-    parts = [*_deck_folders(str(relative.parent)), *(_deck_part(p) for p in own.split("::"))]
+    parts = [*folders, *(_deck_part(p) for p in own.split("::"))]
     return "::".join(p for p in parts if p) or "notedeck"
 
 
@@ -570,7 +583,7 @@ def front_matter_tags(meta: dict[str, Any]) -> tuple[str, ...]:
             continue
         for entry in entries:
             if isinstance(entry, str | int | float) and str(entry).strip():
-                tag = tag_text(str(entry).lstrip("#"))
+                tag = tags_module.anki_tag(str(entry))  # `python/basics` -> python::basics
                 if tag and tag not in tags:
                     tags.append(tag)
     return tuple(tags)

@@ -13,6 +13,8 @@ from .sources import Source
 
 _OPEN = re.compile(r"\A(?:\ufeff)?---[ \t]*\n")
 _FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+# Said after front matter that cannot be read: a template's `title: {{title}}` is no note.
+EXCLUDE_HINT = " (not a note? leave it out with `exclude:` in notedeck.yaml)"
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 
 
@@ -44,7 +46,8 @@ def split(source: Source) -> tuple[Note | None, list[Diagnostic]]:
         node, meta = _load(yaml_text)
     except FrontMatterProblem as problem:
         # Line 1 of the YAML text is line 2 of the file (after the opening `---`).
-        return None, [error(shown, problem.line + 1, f"front matter {problem.message}")]
+        message = f"front matter {problem.message}{EXCLUDE_HINT}"
+        return None, [error(shown, problem.line + 1, message)]
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):

@@ -26,7 +26,10 @@ from .output import write_atomic, write_spliced
 from .package import guid_for
 from .terms import normalise_term
 
-STATE_NAME = ".notedeck-state.json"
+# The state lives in the notes root, not in the output folder people delete (DESIGN §4).
+STATE_DIR = ".notedeck"
+STATE_NAME = "state.json"
+LEGACY_STATE_NAME = ".notedeck-state.json"  # in the output folder, before 0.1.0
 STATE_VERSION = 1
 REMOVED_TAG = "notedeck::removed"
 _SEP = "\x1f"
@@ -186,16 +189,21 @@ class State:
 
 
 def load_state(
-    out_dir: Path, namespace: str | None = None, snapshot: Snapshot | None = None
+    folder: Path,
+    namespace: str | None = None,
+    snapshot: Snapshot | None = None,
+    *,
+    name: str = STATE_NAME,
 ) -> tuple[State | None, list[Diagnostic]]:
-    """The state of the last build in `out_dir`, or None when there is none to use.
+    """The state of the last build kept in `folder` (file `name`), or None when there is
+    none to use.
 
     A corrupt file, or one written for another namespace, gives a warning and None: the
     build starts afresh rather than fail. `snapshot` is what `save_state` returned when it
     wrote the file: while the file is still the one it wrote, its state is taken as it is
     instead of reading 13 MB of JSON for 20,000 cards again.
     """
-    path = out_dir / STATE_NAME
+    path = folder / name
     if snapshot is not None and snapshot.stamp == file_stamp(path):
         state: State = snapshot.state
         if namespace is None or state.namespace == namespace:
@@ -330,8 +338,10 @@ def file_stamp(path: Path) -> tuple[int, ...] | None:
     return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
-def save_state(out_dir: Path, state: State, previous: Snapshot | None = None) -> Snapshot:
-    """Write the state file atomically (temp file, then rename); return its snapshot.
+def save_state(folder: Path, state: State, previous: Snapshot | None = None) -> Snapshot:
+    """Write the state file into `folder` (made when missing) atomically (temp file, then
+    rename); return its snapshot. The file is sorted by GUID, one note per line, so that it
+    can be committed with the notes and merged by git.
 
     With the `previous` snapshot of the file still in place, the line of each note whose
     entry equals the one of the previous state is copied from the old file, so a rebuild
@@ -341,7 +351,8 @@ def save_state(out_dir: Path, state: State, previous: Snapshot | None = None) ->
     # switches json to its pure-Python encoder, `dataclasses.asdict` deep-copies, and the whole
     # text held at once is three copies of a 13 MB file; together they cost 2 s and 60 MB on a
     # 20,000-card rebuild. The file stays one JSON object that diffs line by line.
-    path = out_dir / STATE_NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / STATE_NAME
     header = {
         "version": STATE_VERSION,
         "namespace": state.namespace,
@@ -569,7 +580,7 @@ def plan(
                     "unchanged",
                     card,
                     "",
-                    last.location,
+                    str(card.location),  # the entry's is below the notes root
                     last.mod,
                 )
             )
@@ -596,6 +607,9 @@ def plan(
                 status, mod = status or "changed", newer_mod(last.mod, now)
         place = card.location  # str(Location) inlined: one call less per card
         location = f"{place.path}:{place.line}" if place.line else place.path
+        # The state file names the note below the notes root: the same on every machine and
+        # however the build named its paths, so the committed file does not churn.
+        kept_location = f"{note_path}:{place.line}" if place.line else note_path
         notes.append(
             Planned(
                 guid,
@@ -621,7 +635,7 @@ def plan(
             model,
             fields,
             tags,
-            location,
+            kept_location,
             False,
             topic,
             note_path,

@@ -73,17 +73,22 @@ _CARD_CSS = """\
 .topic { font-size: .7em; color: #6e7781; text-align: center; }
 .definition, .cloze-text { margin-top: .8em; }
 .extra { margin-top: .8em; color: #57606a; }
-.source { margin-top: 1.2em; font-size: .65em; color: #8c959f; }
+.source { margin-top: 1.2em; font-size: .65em; color: #6e7781; }
 .cloze { font-weight: 600; color: #0969da; }
+/* A rule drawn as Anki's reviewer draws it (a 1px background), in the card's own colours. */
+hr { border: none; height: 1px; background-color: #d0d7de; margin: .8em 0; }
+a { color: #0969da; }
 table { border-collapse: collapse; margin: .5em 0; }
 th, td { border: 1px solid #d0d7de; padding: .2em .6em; }
 th { background: #f6f8fa; }
+.row-table { margin: .5em auto; }
+.row-table th { text-align: right; font-weight: 600; color: #57606a; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "Noto Sans Mono CJK JP",
   monospace; font-size: .9em; background: #f6f8fa; padding: .1em .3em; border-radius: 4px; }
 pre { background: #f6f8fa; padding: .6em .8em; overflow-x: auto; border-radius: 6px;
   line-height: 1.4; }
 pre code { background: none; padding: 0; font-size: .8em; }
-img { max-width: 100%; }
+img, video { max-width: 100%; }
 mark { background: #fff8c5; color: inherit; padding: 0 .1em; }
 blockquote { margin: .5em 0; padding: 0 .8em; color: #57606a; border-left: .25em solid #d0d7de; }
 .callout { margin: .6em 0; padding: .4em .8em; border-left: .25em solid #0969da;
@@ -93,33 +98,59 @@ blockquote { margin: .5em 0; padding: 0 .8em; color: #57606a; border-left: .25em
   border-color: #9a6700; background: #fff8c5; }
 .callout-danger, .callout-error, .callout-bug { border-color: #cf222e; background: #ffebe9; }
 .callout-tip, .callout-hint, .callout-success { border-color: #1a7f37; background: #dafbe1; }
-.missing-image { color: #cf222e; font-style: italic; }
+.missing-image, .missing-sound, .missing-video { color: #cf222e; font-style: italic; }
 .footnotes { font-size: .8em; color: #57606a; }
+rt { font-size: .55em; }
+"""
+# Night mode, under Anki's `.nightMode` class (on the card's body) or, in the preview, under
+# the page's own night selector: said once here, with `.nightMode` as the placeholder.
+_NIGHT_CSS = """\
 .nightMode .card, .nightMode.card { color: #e6edf3; background: #0d1117; }
+.nightMode hr { background-color: #30363d; }
+.nightMode a { color: #58a6ff; }
 .nightMode th { background: #161b22; }
 .nightMode th, .nightMode td { border-color: #30363d; }
+.nightMode .row-table th { color: #8b949e; }
 .nightMode code, .nightMode pre { background: #161b22; }
-.nightMode .topic, .nightMode .source, .nightMode .extra { color: #8b949e; }
+.nightMode pre code { background: none; }
+.nightMode .topic, .nightMode .source, .nightMode .extra, .nightMode .footnotes {
+  color: #8b949e; }
 .nightMode .cloze { color: #58a6ff; }
-.nightMode mark { background: #bb800926; }
+.nightMode mark { background: #bb800966; }
 .nightMode blockquote { color: #8b949e; border-color: #30363d; }
-.nightMode .callout { background: #161b22; }
+.nightMode .callout { background: #121d2f; border-color: #1f6feb; }
+.nightMode .callout-warning, .nightMode .callout-caution, .nightMode .callout-attention {
+  border-color: #9e6a03; background: #272115; }
+.nightMode .callout-danger, .nightMode .callout-error, .nightMode .callout-bug {
+  border-color: #da3633; background: #25171c; }
+.nightMode .callout-tip, .nightMode .callout-hint, .nightMode .callout-success {
+  border-color: #238636; background: #12261e; }
+.nightMode .missing-image, .nightMode .missing-sound, .nightMode .missing-video {
+  color: #f85149; }
 """
 
 
-def code_css() -> str:
-    """Pygments' stylesheet for highlighted code, for light and for night mode."""
-    light = HtmlFormatter(style=LIGHT_CODE_STYLE).get_style_defs(".highlight")
-    night = HtmlFormatter(style=NIGHT_CODE_STYLE).get_style_defs(".nightMode .highlight")
-    # The styles' own page and line-number rules would fight the card's colours and layout.
-    return "".join(
-        line + "\n"
-        for line in (light + "\n" + night).splitlines()
-        if re.match(r"^(\.nightMode )?\.highlight \.\w+ \{", line)
+def _code_css(scope: str, style: str) -> str:
+    """Pygments' rules for highlighted code in `style`, under `scope`."""
+    defs = HtmlFormatter(style=style).get_style_defs(scope)
+    # The style's own page and line-number rules would fight the card's colours and layout.
+    rule = re.compile(rf"^{re.escape(scope)} \.\w+ \{{")
+    return "".join(line + "\n" for line in defs.splitlines() if rule.match(line))
+
+
+def light_css() -> str:
+    """The note types' CSS without its night-mode rules (the preview adds those its own way)."""
+    return _CARD_CSS + _code_css(".highlight", LIGHT_CODE_STYLE)
+
+
+def night_css(scope: str = ".nightMode") -> str:
+    """The night-mode rules under `scope`: Anki's `.nightMode`, or the preview's selector."""
+    return _NIGHT_CSS.replace(".nightMode", scope) + _code_css(
+        f"{scope} .highlight", NIGHT_CODE_STYLE
     )
 
 
-CSS = _CARD_CSS + code_css()
+CSS = light_css() + night_css()
 
 _TOPIC = '<div class="topic">{{Topic}}</div>\n'
 _SOURCE = '<div class="source">{{Source}}</div>'

@@ -1,9 +1,12 @@
 """One self-contained HTML page of every card, front and back, to check before importing.
 
 The page uses the note types' own CSS and shows each card as Anki would: a reversed note as its
-two cards, a cloze note as a card per deletion number. Images are inlined as data URIs so the
-page works offline and can be mailed around; a Content-Security-Policy without any script
-source makes sure nothing in it can run, whatever a note held.
+two cards, a cloze note as a card per deletion number. Images, sounds and videos are inlined
+as data URIs so the page works offline and can be mailed around; a Content-Security-Policy
+without any script source makes sure nothing in it can run, whatever a note held. Math is
+converted to MathML (which Chromium and Firefox draw themselves), since the page cannot load
+MathJax as Anki does. Night mode follows the system's colour scheme, and a switch made of
+radio buttons (CSS `:has()`, no script) picks day or night by hand.
 """
 
 from __future__ import annotations
@@ -17,26 +20,75 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from latex2mathml.converter import convert as latex_to_mathml
+
 from .errors import Diagnostic, NotedeckError
 from .extract import extract_paths
 from .output import write_atomic
-from .package import CSS
-from .render import MediaFile, RenderedCard, cloze_numbers, render_cards
+from .package import light_css, night_css
+from .render import (
+    SOUND_TAG,
+    MediaFile,
+    RenderedCard,
+    cloze_numbers,
+    media_kind,
+    render_cards,
+)
 
 _DELETION = re.compile(r"\{\{c(\d+)::(.*?)(?:::((?:(?!\}\}).)*))?\}\}", re.DOTALL)
+# Anki's MathJax delimiters as render.py writes them; code is left alone, as MathJax does.
+_MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
+_CODE = re.compile(r"(<pre\b.*?</pre>|<code\b.*?</code>)", re.DOTALL)
 _PAGE_CSS = """\
-body { margin: 0; padding: 1em; background: #eaeef2; font-family: sans-serif; }
+body { margin: 0; padding: 1em; background: #eaeef2; color: #1f2328; font-family: sans-serif; }
 header { max-width: 80em; margin: 0 auto 1em; }
+.theme-switch { font-size: .9em; }
+.theme-switch label { margin-right: .8em; }
 .deck, .topic-group { max-width: 80em; margin: 0 auto; }
 .deck > h1 { font-size: 1.3em; border-bottom: 2px solid #8c959f; }
 .topic-group > h2 { font-size: 1em; color: #57606a; }
 .pair { display: grid; grid-template-columns: 1fr 1fr; gap: .6em; margin: 0 0 1em; }
 .face { border: 1px solid #d0d7de; border-radius: 8px; padding: .6em; max-width: none;
   margin: 0; }
-.face-label { font-size: .6em; color: #8c959f; text-transform: uppercase; }
+.face-label { font-size: .6em; color: #6e7781; text-transform: uppercase; }
 @media (max-width: 50em) { .pair { grid-template-columns: 1fr; } }
+audio { display: block; margin: .3em 0; }
+.math-source { color: #cf222e; }
 """
-_POLICY = "default-src 'none'; img-src data: https: http:; style-src 'unsafe-inline'"
+_PAGE_NIGHT_CSS = """\
+.nightMode { background: #010409; color: #e6edf3; }
+.nightMode .deck > h1 { border-color: #30363d; }
+.nightMode .topic-group > h2, .nightMode .face-label { color: #8b949e; }
+.nightMode .face { border-color: #30363d; }
+.nightMode .math-source { color: #f85149; }
+"""
+# Night mode when the system asks for it and the switch says "auto", or when it says "night".
+_AUTO, _NIGHT = "body:has(#theme-auto:checked)", "body:has(#theme-night:checked)"
+_SWITCH = (
+    '<form class="theme-switch">colours: '
+    + "".join(
+        f'<input type="radio" name="theme" id="theme-{mode}"{" checked" if mode == "auto" else ""}>'
+        f'<label for="theme-{mode}">{label}</label>'
+        for mode, label in (("auto", "as the system"), ("day", "day"), ("night", "night"))
+    )
+    + "</form>"
+)
+_POLICY = (
+    "default-src 'none'; img-src data: https: http:; media-src data:; style-src 'unsafe-inline'"
+)
+
+
+def page_css() -> str:
+    """The note types' CSS and the page's own, with night mode under the page's selectors."""
+    night = night_css(".nightMode") + _PAGE_NIGHT_CSS
+    return (
+        light_css()
+        + _PAGE_CSS
+        + "@media (prefers-color-scheme: dark) {\n"
+        + night.replace(".nightMode", _AUTO)
+        + "}\n"
+        + night.replace(".nightMode", _NIGHT)
+    )
 
 
 @dataclass(frozen=True)
@@ -92,13 +144,55 @@ def _cloze(text: str, number: int, front: bool) -> str:
 
 
 def _inline_media(markup: str, media: Sequence[MediaFile]) -> str:
-    for item in media:
-        kind = mimetypes.guess_type(item.name)[0] or "application/octet-stream"
-        data = base64.b64encode(item.path.read_bytes()).decode("ascii")
-        markup = markup.replace(
-            f'src="{html.escape(item.name)}"', f'src="data:{kind};base64,{data}"'
-        )
-    return markup
+    """Images, and Anki's `[sound:…]` as `<audio>` or `<video>`, with their bytes inlined."""
+    uris = {item.name: _data_uri(item) for item in media}
+    for name, uri in uris.items():
+        markup = markup.replace(f'src="{html.escape(name)}"', f'src="{uri}"')
+
+    def player(match: re.Match[str]) -> str:
+        uri = uris.get(match.group(1))
+        if uri is None:
+            return match.group(0)
+        tag = "video" if media_kind(match.group(1)) == "video" else "audio"
+        return f'<{tag} controls preload="metadata" src="{uri}"></{tag}>'
+
+    return SOUND_TAG.sub(player, markup) if "[sound:" in markup else markup
+
+
+# Types the mimetypes module may not know on every system; the page's players need them.
+_MEDIA_TYPES = {
+    ".opus": "audio/ogg",
+    ".oga": "audio/ogg",
+    ".m4a": "audio/mp4",
+    ".mkv": "video/x-matroska",
+}
+
+
+def _data_uri(item: MediaFile) -> str:
+    suffix = Path(item.name).suffix.lower()
+    kind = (
+        _MEDIA_TYPES.get(suffix) or mimetypes.guess_type(item.name)[0] or "application/octet-stream"
+    )
+    return f"data:{kind};base64,{base64.b64encode(item.path.read_bytes()).decode('ascii')}"
+
+
+def math_html(markup: str) -> str:
+    """Anki's `\\(…\\)` and `\\[…\\]` as MathML; LaTeX it cannot read shows as its source."""
+    if "\\(" not in markup and "\\[" not in markup:
+        return markup
+    parts = _CODE.split(markup)  # odd parts are code
+    return "".join(
+        part if index % 2 else _MATH.sub(_mathml, part) for index, part in enumerate(parts)
+    )
+
+
+def _mathml(match: re.Match[str]) -> str:
+    inline = match.group(1) is not None
+    tex = html.unescape(match.group(1) if inline else match.group(2))
+    try:
+        return str(latex_to_mathml(tex, display="inline" if inline else "block"))
+    except Exception:  # latex2mathml on any LaTeX a note holds: the page must still be written
+        return f'<code class="math-source">{html.escape(tex)}</code>'
 
 
 def preview_html(rendered: Sequence[RenderedCard], title: str = "notedeck preview") -> str:
@@ -116,11 +210,11 @@ def preview_html(rendered: Sequence[RenderedCard], title: str = "notedeck previe
         f'<meta http-equiv="Content-Security-Policy" content="{_POLICY}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{html.escape(title)}</title>",
-        f"<style>\n{CSS}\n{_PAGE_CSS}</style>",
+        f"<style>\n{page_css()}</style>",
         "</head>",
         "<body>",
         f"<header><h1>{html.escape(title)}</h1>"
-        f"<p>{len(rendered)} notes, {count} cards</p></header>",
+        f"<p>{len(rendered)} notes, {count} cards</p>\n{_SWITCH}</header>",
     ]
     for deck in sorted(groups):
         parts.append(f'<section class="deck">\n<h1>{html.escape(deck)}</h1>')
@@ -137,8 +231,8 @@ def preview_html(rendered: Sequence[RenderedCard], title: str = "notedeck previe
 
 def _face_html(item: RenderedCard, face: Face) -> str:
     where = html.escape(str(item.card.location))
-    front = _inline_media(face.front, item.media)
-    back = _inline_media(face.back, item.media)
+    front = math_html(_inline_media(face.front, item.media))
+    back = math_html(_inline_media(face.back, item.media))
     return (
         f'<div class="pair" title="{where}">\n'
         f'<div class="face card front"><div class="face-label">{face.label} · front</div>\n'

@@ -3,8 +3,9 @@
 markdown-it-py renders the learner's Markdown as written; Obsidian's own syntax (`[[links]]`,
 `![[embeds]]`, `==highlights==`, `> [!note]` callouts, `%% comments %%`) is read too, because
 many notes come from an Obsidian vault. Everything ends in nh3, so nothing a note holds can run
-code on a card. Local images become media files named by content hash, so two images called
-`image.png` in two folders never overwrite each other in Anki's one media folder.
+code on a card. Local images, sounds and videos become media files named by content hash, so
+two images called `image.png` in two folders never overwrite each other in Anki's one media
+folder; a sound or video is played by Anki's `[sound:…]` tag (Anki plays video through it too).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from .extract import Card
 from .package import model_name
 from .parse import limit_nesting
 from .rules.lines import mask_code
+from .sources import decode, read_note_bytes
 
 # Tags and attributes a card may hold; everything else (scripts, handlers, frames) is dropped.
 _ALLOWED_TAGS = {
@@ -99,6 +101,11 @@ _ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".avif"})
+SOUND_SUFFIXES = frozenset({".mp3", ".ogg", ".oga", ".opus", ".wav", ".m4a", ".flac", ".aac"})
+VIDEO_SUFFIXES = frozenset({".mp4", ".webm", ".mov", ".mkv", ".ogv", ".m4v"})
+MEDIA_SUFFIXES = IMAGE_SUFFIXES | SOUND_SUFFIXES | VIDEO_SUFFIXES
+# Anki's tag that plays a sound or a video file of the collection's media folder.
+SOUND_TAG = re.compile(r"\[sound:([^\]]+)\]")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//")
 _CALLOUT = re.compile(r"^\[!([A-Za-z][\w-]*)\][+-]?[ \t]*(.*)$")
 _COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
@@ -108,6 +115,9 @@ _HTML_IMAGE = re.compile(
     r"(<img\b[^>]*?\bsrc\s*=\s*)(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+))", re.IGNORECASE
 )
 _CODE_ELEMENT = re.compile(r"(<code[^>]*>)(.*?)(</code>)", re.DOTALL)
+_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+_FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.MULTILINE)
+_INDENTED = re.compile(r"^(?: {4}|\t)")
 
 
 @dataclass(frozen=True)
@@ -151,7 +161,7 @@ class _Env:
 
 
 def _wikilink(state: StateInline, silent: bool) -> bool:
-    """`[[Page]]`, `[[Page|alias]]` as their text; `![[image.png]]` as an image."""
+    """`[[Page]]`, `[[Page|alias]]` as their text; `![[image.png]]` (a sound, a video) as media."""
     src, pos = state.src, state.pos
     embed = src.startswith("![[", pos)
     if not embed and not src.startswith("[[", pos):
@@ -163,7 +173,7 @@ def _wikilink(state: StateInline, silent: bool) -> bool:
     if not silent:
         target, _, alias = src[start:end].partition("|")
         target = target.strip()
-        if embed and PurePosixPath(target).suffix.lower() in IMAGE_SUFFIXES:
+        if embed and PurePosixPath(target).suffix.lower() in MEDIA_SUFFIXES:
             token = state.push("image", "img", 0)
             token.attrs = {"src": target, "alt": ""}
             token.meta = {"obsidian": True, "width": alias.strip()}
@@ -193,6 +203,22 @@ def _highlight(state: StateInline, silent: bool) -> bool:
         state.md.inline.tokenize(state)
         state.push("mark_close", "mark", -1)
         state.posMax = old_max
+    state.pos = end + 2
+    return True
+
+
+def _bracket_math(state: StateInline, silent: bool) -> bool:
+    """`\\(…\\)` and `\\[…\\]` as written for Anki's MathJax: math, not escaped brackets."""
+    src, pos = state.src, state.pos
+    if not src.startswith(("\\(", "\\["), pos):
+        return False
+    closing = "\\)" if src[pos + 1] == "(" else "\\]"
+    end = src.find(closing, pos + 2)
+    if end <= pos + 2:
+        return False
+    if not silent:
+        token = state.push("math_inline" if closing == "\\)" else "math_inline_double", "math", 0)
+        token.content = src[pos + 2 : end]
     state.pos = end + 2
     return True
 
@@ -248,16 +274,28 @@ def _code_block(code: str, lang: str, attrs: Any) -> str:
     return f'<pre class="highlight"><code{language}>{body}</code></pre>\n'
 
 
+def media_kind(name: str) -> str:
+    """`image`, `sound` or `video`, by the file name's suffix (anything else counts as an image,
+    as Markdown's `![](…)` says)."""
+    suffix = PurePosixPath(name.split("#", 1)[0].split("?", 1)[0]).suffix.lower()
+    return "sound" if suffix in SOUND_SUFFIXES else "video" if suffix in VIDEO_SUFFIXES else "image"
+
+
 def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     src = str(token.attrs.get("src", ""))
     alt = self.renderInlineAsText(token.children or [], options, env) if token.children else ""
     context = env.get(_ENV_KEY) if isinstance(env, dict) else None
+    kind = media_kind(src)
     if not isinstance(context, _Env) or _SCHEME.match(src):
+        if kind != "image":  # Anki plays only files of its media folder: a remote one is a link
+            return f'<a href="{html.escape(src)}">{html.escape(alt or src)}</a>'
         return f'<img src="{html.escape(src)}" alt="{html.escape(alt)}">'
-    media = _local_image(src, context, obsidian=bool(token.meta.get("obsidian")))
+    media = _local_media(src, context, obsidian=bool(token.meta.get("obsidian")), kind=kind)
     if media is None:
-        return f'<span class="missing-image">{html.escape(alt or src)}</span>'
+        return f'<span class="missing-{kind}">{html.escape(alt or src)}</span>'
+    if kind != "image":
+        return f"[sound:{media.name}]"
     width = str(token.meta.get("width", ""))
     size = f' width="{html.escape(width)}"' if width.isdigit() else ""
     return f'<img src="{html.escape(media.name)}" alt="{html.escape(alt)}"{size}>'
@@ -272,7 +310,7 @@ def _render_html(self: Any, tokens: Sequence[Token], idx: int, options: Any, env
 
     def media_src(match: re.Match[str]) -> str:
         src = html.unescape(next(g for g in match.groups()[1:] if g is not None))
-        media = None if _SCHEME.match(src) else _local_image(src, context, obsidian=False)
+        media = None if _SCHEME.match(src) else _local_media(src, context, obsidian=False)
         # A local image that is missing or outside the notes folder (warned about) shows nothing.
         name = media.name if media else src if _SCHEME.match(src) else ""
         return f'{match.group(1)}"{html.escape(name)}"'
@@ -280,8 +318,9 @@ def _render_html(self: Any, tokens: Sequence[Token], idx: int, options: Any, env
     return _HTML_IMAGE.sub(media_src, markup)
 
 
-def _local_image(src: str, env: _Env, *, obsidian: bool) -> MediaFile | None:
-    """The media file for a local image, or None after noting why there is none."""
+def _local_media(src: str, env: _Env, *, obsidian: bool, kind: str = "image") -> MediaFile | None:
+    """The media file for a local image, sound or video, or None after noting why there is
+    none (`kind` names it in the warning)."""
     if env.note_dir is None or env.root is None:
         return None
     relative = unquote(src.split("#", 1)[0].split("?", 1)[0])
@@ -296,7 +335,7 @@ def _local_image(src: str, env: _Env, *, obsidian: bool) -> MediaFile | None:
             resolved = Path(os.path.realpath(candidate))
             if not resolved.is_relative_to(root):
                 env.problems.append(
-                    (src, f"image '{src}' is outside the notes folder; not included")
+                    (src, f"{kind} '{src}' is outside the notes folder; not included")
                 )
                 return None
             if resolved.is_file():
@@ -306,14 +345,14 @@ def _local_image(src: str, env: _Env, *, obsidian: bool) -> MediaFile | None:
                 return media
     except (OSError, ValueError) as exc:  # unreadable, a name too long, a NUL in the path
         reason = getattr(exc, "strerror", None) or str(exc)
-        env.problems.append((src, f"image '{src}' cannot be read ({reason})"))
+        env.problems.append((src, f"{kind} '{src}' cannot be read ({reason})"))
         return None
-    env.problems.append((src, f"image '{src}' not found"))
+    env.problems.append((src, f"{kind} '{src}' not found"))
     return None
 
 
 def _vault_files(root: Path, known: dict[Path, dict[str, list[Path]]]) -> dict[str, list[Path]]:
-    """Image files below the notes root by name, for Obsidian's `![[name.png]]`; listed once
+    """Media files below the notes root by name, for Obsidian's `![[name.png]]`; listed once
     per rendering run (`known`), so a long-running `watch` sees images added later."""
     found = known.get(root)
     if found is None:
@@ -321,7 +360,7 @@ def _vault_files(root: Path, known: dict[Path, dict[str, list[Path]]]) -> dict[s
         for folder, dirs, files in os.walk(root):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
-                if Path(name).suffix.lower() in IMAGE_SUFFIXES:
+                if Path(name).suffix.lower() in MEDIA_SUFFIXES:
                     found.setdefault(name, []).append(Path(folder, name))
     return found
 
@@ -341,6 +380,7 @@ def _markdown() -> MarkdownIt:
         MarkdownIt("commonmark", {"html": True, "breaks": True, "highlight": _code_block})
     ).enable(["table", "strikethrough"])
     md.use(deflist_plugin).use(footnote_plugin).use(dollarmath_plugin, double_inline=True)
+    md.inline.ruler.before("escape", "bracket_math", _bracket_math)
     md.inline.ruler.before("link", "wikilink", _wikilink)
     md.inline.ruler.before("link", "highlight", _highlight)
     md.core.ruler.after("block", "callouts", _callouts)
@@ -354,6 +394,16 @@ def _markdown() -> MarkdownIt:
     md.add_render_rule("math_inline_double", math("\\[", "\\]"))
     md.add_render_rule("math_block", math("<p>\\[", "\\]</p>\n"))
     md.add_render_rule("math_block_label", math("<p>\\[", "\\]</p>\n"))
+    # A card holds no ids (the sanitiser drops them), so links between a footnote and its
+    # reference would go nowhere: the number alone, and no way back.
+    md.add_render_rule(
+        "footnote_ref",
+        lambda self, tokens, idx, options, env: (
+            f'<sup class="footnote-ref">{self.rules["footnote_caption"](tokens, idx, options, env)}'
+            "</sup>"
+        ),
+    )
+    md.add_render_rule("footnote_anchor", lambda self, tokens, idx, options, env: "")
     md.add_render_rule("image", _render_image)
     md.add_render_rule("html_block", _render_html)
     md.add_render_rule("html_inline", _render_html)
@@ -466,6 +516,75 @@ def inline_html(text: str, env: _Env | None = None) -> str:
     return sanitise(_markdown().renderInline(drop_comments(text), {_ENV_KEY: env})).strip()
 
 
+def with_note_footnotes(text: str, note: str) -> str:
+    """The Markdown with the definitions of the footnotes it cites but does not hold, taken
+    from its note: a card is a piece of a note, and footnotes are defined at the note's end."""
+    if "[^" not in text:
+        return text
+    masked = mask_code(text)
+    held = set(_FOOTNOTE_DEF.findall(masked))
+    missing = [label for label in dict.fromkeys(_FOOTNOTE_REF.findall(masked)) if label not in held]
+    if not missing:
+        return text
+    try:
+        info = os.stat(note)
+        defined = _note_footnotes(note, info.st_mtime_ns, info.st_size)
+    except OSError:
+        return text  # the note is gone: the reference stays as written
+    found = [defined[label] for label in missing if label in defined]
+    return text + "\n\n" + "\n".join(found) if found else text
+
+
+@functools.lru_cache(maxsize=256)  # every card of a note asks; keyed by mtime and size
+def _note_footnotes(note: str, mtime_ns: int, size: int) -> dict[str, str]:
+    """The note's footnote definitions by label, each with its indented continuation lines
+    (fenced code skipped)."""
+    try:
+        text = decode(read_note_bytes(Path(note)))[0] or ""
+    except OSError:
+        return {}
+    defined: dict[str, str] = {}
+    label, fence = "", ""
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        opening = _FENCE.match(line)
+        if fence:
+            mark = opening.group(1) if opening else ""
+            if mark[:1] == fence[0] and len(mark) >= len(fence):
+                fence = ""
+            continue
+        if opening:
+            fence, label = opening.group(1), ""
+            continue
+        start = _FOOTNOTE_DEF.match(line)
+        if start:
+            label = start.group(1)
+            defined.setdefault(label, line)
+        elif label and _INDENTED.match(line):
+            defined[label] += "\n" + line
+        else:
+            label = ""
+    return defined
+
+
+def row_table(definition: str, env: _Env | None = None) -> str | None:
+    """A table row's card back (`header: value` lines, in the order of the columns) as a small
+    two-column table; None when the text is not of that form (a two-column table's row is its
+    one value, left as it is)."""
+    lines = definition.split("\n")
+    if len(lines) < 2 or not any(": " in line for line in lines):
+        return None
+    rows = []
+    for line in lines:
+        name, separator, value = line.partition(": ")
+        if separator:
+            rows.append(
+                f"<tr><th>{inline_html(name, env)}</th><td>{inline_html(value, env)}</td></tr>"
+            )
+        else:  # a column without a header: its value alone
+            rows.append(f'<tr><td colspan="2">{inline_html(line, env)}</td></tr>')
+    return '<table class="row-table">\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table>"
+
+
 def note_folders(card: Card) -> tuple[Path, Path]:
     """The folder of the card's note and the notes root (images must stay inside it)."""
     return _note_folders(card.location.path, card.note_path)
@@ -486,14 +605,18 @@ def render_card(card: Card, vault: dict[Path, dict[str, list[Path]]] | None = No
     """
     note_dir, root = note_folders(card)
     env = _Env(note_dir, root, vault=vault if vault is not None else {})
-    topic, source = _topic_fields(card.topic, card.source_label)
+    topic, source = _topic_fields(card.topic, card.source_label, card.link)
     if card.note_type == "cloze":
-        text = _CODE_ELEMENT.sub(_inert_braces, markdown_html(card.definition, env))
+        text = with_note_footnotes(card.definition, card.location.path)
+        text = _CODE_ELEMENT.sub(_inert_braces, markdown_html(text, env))
         fields: tuple[str, ...] = (text, "", topic, source)
     else:
         # A multi-line question is block Markdown; a one-line term is rendered inline.
         term = markdown_html(card.term, env) if "\n" in card.term else inline_html(card.term, env)
-        fields = (term, markdown_html(card.definition, env), topic, source)
+        definition = (row_table(card.definition, env) if card.kind == "table" else None) or (
+            markdown_html(with_note_footnotes(card.definition, card.location.path), env)
+        )
+        fields = (term, definition, topic, source)
     diagnostics = tuple(
         warning(card.location.path, _line_of(card, target), message)
         for target, message in dict.fromkeys(env.problems)
@@ -504,9 +627,13 @@ def render_card(card: Card, vault: dict[Path, dict[str, list[Path]]] | None = No
 
 
 @functools.lru_cache(maxsize=1 << 12)  # the same for every card under one heading
-def _topic_fields(topic: tuple[str, ...], source_label: str) -> tuple[str, str]:
-    """The Topic and Source fields as HTML."""
-    return " › ".join(html.escape(t) for t in topic), html.escape(source_label)
+def _topic_fields(topic: tuple[str, ...], source_label: str, link: str = "") -> tuple[str, str]:
+    """The Topic and Source fields as HTML; the source a link back to the note with a
+    `link`."""
+    source = html.escape(source_label)
+    if link:
+        source = f'<a href="{html.escape(link)}">{source}</a>'
+    return " › ".join(html.escape(t) for t in topic), source
 
 
 def _inert_braces(match: re.Match[str]) -> str:

@@ -11,7 +11,15 @@ from .errors import Diagnostic
 from .identity import REMOVED_TAG, Planned
 
 STATUSES = ("added", "changed", "unchanged", "renamed", "moved", "removed")
-DETAIL_LINES = 10  # the text report stays short; --json has every card
+# The statuses the text report names card by card (unchanged cards are only counted: they
+# are what a rebuild did not touch), and how many names one line shows.
+NAMED_STATUSES = ("added", "changed", "renamed", "moved", "removed")
+NAMES_PER_LINE = 5
+
+
+def plural(count: int, word: str) -> str:
+    """`1 card`, `2 cards`."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 @dataclass
@@ -24,6 +32,7 @@ class Report:
     # Errors in notes left out of a --keep-going build (any other build stops on them).
     errors: list[Diagnostic] = field(default_factory=list)
     notes_read: int = 0
+    notices: list[str] = field(default_factory=list)  # what a person should know, not warnings
 
     def by_status(self, status: str) -> list[Planned]:
         """The notes of the package with that status."""
@@ -42,8 +51,14 @@ class Report:
 
     @property
     def tombstones(self) -> int:
-        """Removed cards of earlier builds, still in the package (until --prune)."""
-        return len(self.by_status("tombstone"))
+        """Removed cards in the package, tagged notedeck::removed: removed in this build or
+        in an earlier one (until --prune)."""
+        return len(self.by_status("removed")) + len(self.by_status("tombstone"))
+
+    @property
+    def left_out(self) -> list[str]:
+        """The notes a --keep-going build left out for their errors."""
+        return sorted({e.location.path for e in self.errors})
 
     def summary(self) -> str:
         """One line for a person: where the package went and what changed."""
@@ -51,24 +66,32 @@ class Report:
         cards = sum(v for k, v in counts.items() if k != "removed")
         parts = [f"{counts[s]} {s}" for s in STATUSES if counts[s]]
         where = ", ".join(str(p) for p in self.packages)
-        text = f"{where}: {cards} cards from {self.notes_read} notes ({', '.join(parts) or 'none'})"
+        text = (
+            f"{where}: {plural(cards, 'card')} from {plural(self.notes_read, 'note')} "
+            f"({', '.join(parts) or 'none'})"
+        )
         if self.warnings:
-            text += f", {len(self.warnings)} warnings"
+            text += f", {plural(len(self.warnings), 'warning')}"
         return text
 
     def details(self) -> list[str]:
-        """A line per renamed, moved or removed card (at most DETAIL_LINES, then a count)."""
+        """A line per status that changed something, naming its first cards and counting
+        them all (`--json` lists every one), then the notes left out."""
         lines = []
-        for item in self.planned:
-            if item.status == "renamed" and item.card is not None:
-                lines.append(f"renamed: {item.previous_term} -> {item.card.term} ({item.source})")
-            elif item.status == "moved" and item.card is not None:
-                lines.append(f"moved: {item.card.term} to {item.source} (deck {item.deck})")
-            elif item.status == "removed":
-                lines.append(f"removed: {item.previous_term} (tagged {REMOVED_TAG})")
-        if len(lines) > DETAIL_LINES:
-            rest = len(lines) - DETAIL_LINES + 1
-            lines[DETAIL_LINES - 1 :] = [f"… and {rest} more (see --json)"]
+        for status in NAMED_STATUSES:
+            items = self.by_status(status)
+            if not items:
+                continue
+            names = [_name(item) for item in items[:NAMES_PER_LINE]]
+            rest = len(items) - len(names)
+            text = f"{status} ({len(items)}): {', '.join(names)}"
+            if rest:
+                text += f", … and {rest} more"
+            if status == "removed":
+                text += f" (tagged {REMOVED_TAG})"
+            lines.append(text)
+        if self.left_out:
+            lines.append(f"left out for their errors: {', '.join(self.left_out)}")
         return lines
 
     def text(self) -> list[str]:
@@ -101,7 +124,24 @@ class Report:
             **{s: [entry(p) for p in self.by_status(s)] for s in STATUSES},
             "warnings": [str(w) for w in self.warnings],
             "errors": [str(e) for e in self.errors],
+            "left_out": self.left_out,
         }
+
+
+def _name(item: Planned) -> str:
+    """How the text report names a card: its term on one line, cut short; a renamed card
+    with its old term, a moved one with its new deck."""
+
+    def short(term: str) -> str:
+        term = " ".join(term.split())
+        return term if len(term) <= 40 else term[:39] + "…"
+
+    term = short(item.card.term if item.card is not None else item.previous_term)
+    if item.status == "renamed":
+        return f"{short(item.previous_term)} -> {term}"
+    if item.status == "moved":
+        return f"{term} (to {item.deck})"
+    return term
 
 
 def sort_warnings(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import Diagnostic, UsageProblem, error, warning
+from .vault import Excludes, find_root, read_excludes, relative_name
 
 NOTE_SUFFIXES = (".md", ".markdown")
 # Folders that hold an editor's or a tool's own files, never notes.
@@ -24,7 +25,7 @@ class NoteFile:
     """A note file found on disk, before reading it."""
 
     path: Path  # as the user named it (joined with what was found below it)
-    root: Path  # the notes folder it was found in: folders below it become parent decks
+    root: Path  # its notes root (vault.find_root): folders below it become parent decks
 
     @property
     def display(self) -> str:
@@ -34,7 +35,7 @@ class NoteFile:
     @functools.cached_property  # asked for each card of the note
     def relative(self) -> PurePosixPath:
         """The path below the notes root, with forward slashes."""
-        return PurePosixPath(self.path.relative_to(self.root).as_posix())
+        return relative_name(self.path, self.root)
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,11 @@ def find_notes(paths: Iterable[Path]) -> tuple[list[NoteFile], list[Diagnostic]]
     given_paths = list(paths)
     for given in given_paths:
         if given.is_dir():
-            found.extend(_walk(given, diagnostics, linked))
+            root = find_root(given)
+            found.extend(_walk(given, root, _excludes(root), diagnostics, linked))
         elif given.is_file() and given.name.lower().endswith(NOTE_SUFFIXES):
-            found.append(NoteFile(given, given.parent))
+            # A note named on its own is read even when an exclude covers it: it was asked for.
+            found.append(NoteFile(given, find_root(given)))
         elif given.is_symlink():
             raise UsageProblem(f"{given}: {_link_problem(given, '') or 'symbolic link'}")
         elif given.is_file():
@@ -75,15 +78,34 @@ def find_notes(paths: Iterable[Path]) -> tuple[list[NoteFile], list[Diagnostic]]
     return sorted(unique.values(), key=lambda n: str(n.path)), diagnostics
 
 
-def _walk(root: Path, diagnostics: list[Diagnostic], linked: list[Path]) -> Iterator[NoteFile]:
-    """The notes below `root`, folder by folder as os.walk goes (top down, sorted by name).
+def _excludes(root: Path) -> Excludes:
+    """The excludes of a notes root (its notedeck.yaml is read again, validated, by extract)."""
+    from .config import load_config_file  # config's validation needs nothing from here
+
+    settings, _ = load_config_file(root)
+    globs = settings.get("exclude")
+    return read_excludes(root, globs if isinstance(globs, list) else ())
+
+
+def _walk(
+    given: Path,
+    root: Path,
+    excludes: Excludes,
+    diagnostics: list[Diagnostic],
+    linked: list[Path],
+) -> Iterator[NoteFile]:
+    """The notes below the folder `given` (in the notes root `root`), folder by folder as
+    os.walk goes (top down, sorted by name), without what `excludes` leaves out.
 
     Walked with os.scandir rather than os.walk: a listing already tells which names are links,
     where asking each file again (lstat) was a tenth of finding 2,000 notes.
     """
     real_root = os.path.realpath(root)
+    below = str(relative_name(given, root)) if excludes else ""
+    below = "" if below == "." else below + "/"
 
-    def visit(folder: str) -> Iterator[NoteFile]:
+    def visit(folder: str, inside: str) -> Iterator[NoteFile]:
+        # `inside`: the folder below the notes root, with a closing `/` ("" at the root).
         try:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
@@ -103,15 +125,19 @@ def _walk(root: Path, diagnostics: list[Diagnostic], linked: list[Path]) -> Iter
         for entry in dirs:
             if entry.name in IGNORED_DIRS or entry.name.startswith("."):
                 continue
+            if excludes and excludes.excluded(inside + entry.name, folder=True):
+                continue
             # Folder links are never followed: a link to a parent folder would walk forever.
             if entry.is_symlink():
                 child = str(Path(folder, entry.name))
                 diagnostics.append(warning(child, 0, "symbolic link to a folder not followed"))
                 continue
-            walked.append(entry.path)
+            walked.append((entry.path, inside + entry.name + "/"))
         for entry in files:
             name = entry.name
             if not name.lower().endswith(NOTE_SUFFIXES) or name.startswith("."):
+                continue
+            if excludes and excludes.excluded(inside + name):
                 continue
             path = Path(folder, name)
             if entry.is_symlink():
@@ -121,10 +147,10 @@ def _walk(root: Path, diagnostics: list[Diagnostic], linked: list[Path]) -> Iter
                     continue
                 linked.append(path)
             yield NoteFile(path, root)
-        for child_folder in walked:
-            yield from visit(child_folder)
+        for child_folder, child_inside in walked:
+            yield from visit(child_folder, child_inside)
 
-    yield from visit(str(root))
+    yield from visit(str(given), below)
 
 
 def _link_problem(path: Path, real_root: str) -> str:

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import identity
-from .build import BuildOptions, build
+from .apkg import packaged_media
+from .build import BuildOptions, build_after
 from .errors import NotedeckError, UsageProblem
 from .package import model_id, write_package
 from .report import Report
@@ -44,14 +45,16 @@ class SyncResult:
     updated: int = 0
     moved: int = 0  # cards moved to another deck
     deleted: int = 0
+    media: int = 0  # media files copied into collection.media
     skipped: list[str] = field(default_factory=list)  # notes sync left alone, and why
 
     def summary(self) -> str:
         """One line for a person."""
         return (
             f"{self.collection}: {self.added} added, {self.updated} updated, "
-            f"{self.moved} cards moved to another deck, {self.deleted} deleted "
-            f"(backup: {self.backup.name})"
+            f"{self.moved} cards moved to another deck, {self.deleted} deleted"
+            + (f", {self.media} media file{'s' * (self.media != 1)} copied" if self.media else "")
+            + f" (backup: {self.backup.name})"
         )
 
 
@@ -65,12 +68,8 @@ def sync(
     if not collection.is_file():
         raise UsageProblem(f"{collection}: no such Anki collection file")
     open_collection(collection).close()  # refuse before building when Anki holds it
-    out = options.out
-    previous, _ = identity.load_state(out)  # the tags the last build wrote
-    report = build(paths, options, overrides)
-    current, _ = identity.load_state(out)
-    if previous is not None and (current is None or current.namespace != previous.namespace):
-        previous = None  # other GUIDs altogether: nothing of the last build is ours to delete
+    # The last build's state: the tags it wrote, the notes that are ours to delete.
+    report, previous, current = build_after(paths, options, overrides)
     backup = backup_collection(collection)
     col = open_collection(collection)
     try:
@@ -188,6 +187,12 @@ def apply(
     if doomed:
         col.remove_notes(doomed)
     result.deleted = len(doomed)
+    # The import above brings the files of the notes it adds, not of those whose fields are
+    # set here: copy every file the cards use that the collection lacks.
+    for package in report.packages:
+        for name, data in packaged_media(package, lambda name: not col.media.have(name)):
+            col.media.write_data(name, data)
+            result.media += 1
     return result
 
 

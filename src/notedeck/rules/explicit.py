@@ -147,7 +147,7 @@ def tag_decks(body: str, note_tags: Sequence[str] = ()) -> dict[int, str]:
 
 def _tag_deck(tag: str) -> str:
     """`flashcards/Sub/Deck` -> `Sub::Deck`; '' for any other tag or bare `flashcards`."""
-    head, _, rest = tag.partition("/")
+    head, _, rest = tag.replace("::", "/").partition("/")  # front matter tags come as a::b
     if head.casefold() != "flashcards":
         return ""
     return "::".join(part for part in rest.split("/") if part)
