@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Iterable, Sequence
@@ -452,7 +453,7 @@ def _dedupe(
     """Keep one candidate per (topic, normalised term) and one term per line: cards marked by
     hand first, then the likeliest by the scorer (the kinds' priority breaks a tie)."""
     ranked = sorted(
-        found,
+        _headings_over_their_sentences(found),
         key=lambda f: (
             f[0].kind != "explicit",
             -round(f[0].score, 6),
@@ -494,6 +495,31 @@ def _dedupe(
             claimed.setdefault(line, candidate)
         out.append((candidate, topic, None))
     return out
+
+
+def _headings_over_their_sentences(
+    found: Iterable[tuple[Candidate, tuple[str, ...]]],
+) -> list[tuple[Candidate, tuple[str, ...]]]:
+    """A heading card ranked just above a sentence of its own body that defines the same term:
+    the heading's definition holds that sentence and what joins it (code, a formula)."""
+    found = list(found)
+    best: dict[tuple[tuple[str, ...], str, int], float] = {}
+    for candidate, topic in found:
+        if candidate.kind == "sentence":
+            key = (_normalised_topic(topic), normalise_term(candidate.term), candidate.line)
+            best[key] = max(best.get(key, 0.0), candidate.score)
+    if not best:
+        return found
+    raised = []
+    for candidate, topic in found:
+        if candidate.own_heading:
+            term = normalise_term(candidate.term)
+            body = range(candidate.line + 1, max(candidate.line, candidate.last_line) + 1)
+            scores = [best.get((_normalised_topic(topic), term, line), 0.0) for line in body]
+            if scores and max(scores) >= candidate.score:
+                candidate = dataclasses.replace(candidate, score=max(scores) + 1e-6)
+        raised.append((candidate, topic))
+    return raised
 
 
 def _another_sentence(candidate: Candidate, owner: Candidate) -> bool:

@@ -461,7 +461,9 @@ def sentence(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:
                     continue
                 term = match.group("term").strip()
                 definition = (
-                    match.group("def").strip() if pattern not in ("is_a", "means", "is") else said
+                    match.group("def").strip()
+                    if pattern not in ("is_a", "means", "is", "yobu")
+                    else said
                 )
                 if leads_on(text) and _last_of_block(found, unit):
                     # `…仕組みです。次のように書きます：` over a code block: it all belongs.

@@ -349,6 +349,10 @@ def section_proposal_features(
         for t in first_terms
     )
     defines_other = any(t and heading and not (t in heading or heading in t) for t in first_terms)
+    # `## ターゲットとターゲットグループ` over `ターゲット：…` / `ターゲットグループ：…`: the heading
+    # names the terms its body defines, so it is their container.
+    body_terms = {plain(p.term).casefold().strip() for p in proposals if p.form in _PAIR_FORMS}
+    holds = sum(1 for t in body_terms if t and heading and t in heading and t != heading)
     features = []
     for proposal in proposals:
         these = proposal_features(proposal, section, parents, group_forms, group_sizes)
@@ -356,6 +360,7 @@ def section_proposal_features(
             these["heading_body_pairs"] = body_pairs
             these["heading_first_is_pair"] = 1.0 if first_paired else 0.0
             these["heading_first_defines_self"] = 1.0 if defines_self else 0.0
+            these["heading_holds_body_terms"] = 1.0 if holds >= 2 else 0.0
             other = defines_other and not defines_self
             these["heading_first_defines_other"] = 1.0 if other else 0.0
             these[f"heading_first_defines_other&level={min(section.level, 3)}"] = (
