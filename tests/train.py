@@ -29,7 +29,7 @@ PENALTY = float(
     os.environ.get("NOTEDECK_PENALTY", "1.0")
 )  # L2 strength: weights of features seen on few proposals stay small
 MIN_COUNT = 3  # a feature seen on fewer proposals than this gets no weight
-THRESHOLD = 0.3
+THRESHOLD = 0.25
 # The seed note is the reference every build must get right (all 24 cards, nothing from its
 # skip list): its proposals count this many times.
 SEED_WEIGHT = 8
