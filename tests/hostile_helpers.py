@@ -25,6 +25,13 @@ GOOD_TERM = "Listener"
 STATE = ".notedeck/state.json"  # in the notes folder, the notes root of these builds
 
 
+def made_up_word(number: int) -> str:
+    """A term of one syllable a digit (0 is Ka, 10 is Rika), for notes of many cards: a
+    heading such as `Term 10`, ending in a digit, reads as no term to the scorer."""
+    syllables = ("ka", "ri", "to", "mu", "se", "no", "ha", "ve", "lo", "zu")
+    return "".join(syllables[int(digit)] for digit in str(number)).capitalize()
+
+
 def notes_snapshot(folder: Path) -> dict[str, bytes]:
     """The notes below `folder`: everything but notedeck's own `.notedeck/` (its state)."""
     return {k: v for k, v in snapshot(folder).items() if k.split(os.sep)[0] != ".notedeck"}

@@ -31,6 +31,7 @@ from tests.hostile_helpers import (
     STATE,
     assert_no_traceback,
     build_case,
+    made_up_word,
     package_notes,
     snapshot,
     terms,
@@ -239,7 +240,9 @@ def _many_cards(count: int) -> bytes:
     # Text that does not compress much, so the package outgrows the small disk.
     words = [f"{i * 7919 % 100_003:x}" for i in range(count * 60)]
     return "".join(
-        f"## Term {i}\n\n{' '.join(words[i * 60 : i * 60 + 60])}\n\n" for i in range(count)
+        f"## {made_up_word(i)}\n\nA record that holds the values "
+        f"{' '.join(words[i * 60 : i * 60 + 60])}.\n\n"
+        for i in range(count)
     ).encode()
 
 

@@ -31,8 +31,13 @@ def _cards(path: Path, config: Config | None = None) -> list[Card]:
     return result.cards
 
 
+# The cards marked by hand; what the scorer proposes beside them in explicit.md is
+# tests/test_rules.py's (fixtures/rules/explicit.yaml).
+ONLY_EXPLICIT = Config(rules=("explicit",))
+
+
 def test_each_syntax_gives_its_note_type() -> None:
-    got = [(c.location.line, c.note_type) for c in _cards(EXPLICIT)]
+    got = [(c.location.line, c.note_type) for c in _cards(EXPLICIT, ONLY_EXPLICIT)]
     assert got == [
         (3, "basic"),
         (4, "basic"),
@@ -54,7 +59,8 @@ def test_scheduling_comments_never_reach_a_card() -> None:
 
 def test_look_alikes_give_no_card_and_check_says_why() -> None:
     result = Extraction()
-    extract_file(NoteFile(EXPLICIT, EXPLICIT.parent), Config(), result)
+    extract_file(NoteFile(EXPLICIT, EXPLICIT.parent), ONLY_EXPLICIT, result)
+    assert result.cards
     assert all(card.location.line < 45 for card in result.cards)
     skipped = {d.location.line: d.message for d in result.decisions if d.verdict == "skip"}
     assert skipped[56] == "a `::` card needs text on both sides of the separator"
@@ -147,6 +153,7 @@ def test_anki_cards_per_note(tmp_path: Path) -> None:
     notes_dir.mkdir()
     shutil.copy(EXPLICIT, notes_dir / "explicit.md")
     shutil.copy(HERE / "highlights.md", notes_dir / "highlights.md")
+    (notes_dir / "notedeck.yaml").write_text("rules: [explicit]\n", encoding="utf-8")
     report = build([notes_dir], BuildOptions(out=tmp_path / "build", now=1_700_000_000))
     with collection(tmp_path) as col:
         log = import_package(col, report.packages[0])

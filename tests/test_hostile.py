@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -15,7 +16,14 @@ import pytest
 
 from notedeck.frontmatter import EXCLUDE_HINT
 from tests.conftest import run_cli
-from tests.hostile_helpers import GOOD_TERM, HOSTILE, build_case, terms, unsafe_parts
+from tests.hostile_helpers import (
+    GOOD_TERM,
+    HOSTILE,
+    build_case,
+    made_up_word,
+    terms,
+    unsafe_parts,
+)
 
 
 def fixture(name: str) -> dict[str, bytes]:
@@ -260,8 +268,9 @@ SHAPES = [
     ("front-matter-only.md", [], [GOOD_TERM]),
     ("unclosed-fence.md", [], ["Before", "Fenced", GOOD_TERM]),
     ("ragged-table.md", [], ["HTTP", "HTTPS", GOOD_TERM]),
-    ("punctuation-headings.md", [], ["After", GOOD_TERM]),
-    ("same-normalised-terms.md", [], [GOOD_TERM, "Ｔａｒｇｅｔ"]),
+    # Four headings that normalise to one term, each over a definition: one card, the one
+    # the scorer rates highest (the other three are its duplicates).
+    ("same-normalised-terms.md", [], [GOOD_TERM, "TARGET"]),
 ]
 
 
@@ -275,12 +284,35 @@ def test_shapes(tmp_path: Path, name: str, stderr: list[str], expected: list[str
     assert all(str(n["fields"][0]).strip() for n in notes)  # type: ignore[index]
 
 
-def test_headings_without_words_say_so_in_check() -> None:
+# The headings of punctuation-headings.md by line: four without a word, then a plain one.
+ODD_HEADINGS = {1: "!!!", 5: "🎉🎉", 9: "...", 13: "・", 17: "After"}
+
+
+def test_headings_without_words(tmp_path: Path) -> None:
+    """Headings of punctuation or symbols only. No rule turns them away any more: the scorer
+    weighs them as any heading over a sentence (and keeps some; no feature sees a term without
+    a letter). What must hold whatever it decides: build and check finish, each heading gets
+    one verdict, a card's term is its heading as written (never emptied or mangled), a skip
+    says why, check and the package agree, and the card after the odd headings is whole."""
+    outcome = build_case(tmp_path, fixture("punctuation-headings.md"))
+    assert outcome.result.exit_code == 0
+    assert outcome.stderr == []
+    by_term = {n["fields"][0]: n["fields"][1] for n in outcome.notes}  # type: ignore[index]
+    assert by_term["After"] == "<p>The card after the odd headings.</p>"
+    assert set(by_term) - {GOOD_TERM} <= set(ODD_HEADINGS.values())
+
     result = run_cli("check", str(HOSTILE / "punctuation-headings.md"), "--format", "json")
+    assert result.exit_code == 0
     entries = json.loads(result.stdout)["notes"][0]["entries"]
-    skips = {e["line"]: e["message"] for e in entries if e["verdict"] == "skip"}
-    reason = "the heading has no words, only punctuation or symbols"
-    assert skips == {1: reason, 5: reason, 9: reason, 13: reason}
+    assert [e["line"] for e in entries] == sorted(ODD_HEADINGS)
+    for entry in entries:
+        if entry["verdict"] == "card":
+            assert entry["term"] == ODD_HEADINGS[entry["line"]]
+        else:
+            assert entry["verdict"] == "skip"
+            assert re.search(r"\) is no card: p=0\.\d\d < 0\.25 \(", entry["message"])
+    cards = {e["term"] for e in entries if e["verdict"] == "card"}
+    assert cards == set(by_term) - {GOOD_TERM}
 
 
 def test_ragged_table_rows_keep_their_cells(tmp_path: Path) -> None:
@@ -297,26 +329,48 @@ def test_five_megabyte_line(tmp_path: Path) -> None:
     content = f"## Big\n\n{line}\n\n## Small\n\nA short definition.\n".encode()
     outcome = build_case(tmp_path, {"big.md": content})
     assert outcome.result.exit_code == 0
+    # A line over 4,000 characters is no unit the detectors read (no pair a learner would
+    # study stands on it), so 'Big' has no body to propose and nothing is left to warn about.
+    assert outcome.stderr == []
+    by_term = {n["fields"][0]: n["fields"][1] for n in outcome.notes}  # type: ignore[index]
+    assert sorted(by_term) == [GOOD_TERM, "Small"]
+    assert by_term["Small"] == "<p>A short definition.</p>"
+    fields = [str(f) for n in outcome.notes for f in n["fields"]]  # type: ignore[attr-defined]
+    assert max(map(len, fields)) < 100  # the 5 MB line reached no field
+
+
+def test_a_card_over_65536_characters_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    """One sentence over 31 lines of at most 3,197 characters: each line is short enough for
+    the detectors to read, and the heading's definition, the whole sentence, is 95,913
+    characters long."""
+    words = ["the", "server", "client", "port", "request", "socket", "queue", "thread"]
+    lines = "\n".join(
+        f"Part {j} " + " ".join(words[(j + i) % len(words)] for i in range(500)) for j in range(30)
+    )
+    note = f"## Big\n\nA process that checks for connection requests on a port\n{lines}.\n\n"
+    note += "## Small\n\nA short definition.\n"
+    outcome = build_case(tmp_path, {"long.md": note.encode()})
+    assert outcome.result.exit_code == 0
     assert outcome.stderr == [
-        "notes/big.md:1: warning: card 'Big' is 5,000,000 characters long "
+        "notes/long.md:1: warning: card 'Big' is 95,913 characters long "
         "(a card holds at most 65,536); left out"
     ]
     assert terms(outcome.notes) == [GOOD_TERM, "Small"]
 
 
 def test_a_hundred_thousand_headings(tmp_path: Path) -> None:
-    # Every tenth heading has a body, so 10,000 of them become cards.
+    # Every tenth heading has a body, a definition, so 10,000 of them become cards.
     parts = []
     for index in range(100_000):
-        parts.append(f"{'#' * (index % 6 + 1)} H{index}\n")
+        parts.append(f"{'#' * (index % 6 + 1)} {made_up_word(index)}\n")
         if index % 10 == 0:
-            parts.append(f"\nBody {index}.\n\n")
+            parts.append(f"\nA queue that holds the requests of stage {index}.\n\n")
     outcome = build_case(tmp_path, {"headings.md": "".join(parts).encode()})
     assert outcome.result.exit_code == 0
     assert outcome.stderr == []
     found = terms(outcome.notes)
     assert len(found) == 10_001
-    assert "H0" in found and "H99990" in found
+    assert {"Ka", "Rika", "Zuzuzuzuka"} <= set(found)  # headings 0, 10 and 99,990
 
 
 def test_an_outline_twelve_lists_deep_loses_nothing(tmp_path: Path) -> None:
@@ -347,12 +401,15 @@ def test_deep_nesting(tmp_path: Path, depth: int) -> None:
     note = "".join(
         f"## Deep {name}\n\nA definition:\n\n{text}\n\n" for name, text in one_line.items()
     )
-    note += f"## Indented\n\nA definition:\n\n{indented}\n## After\n\nThe last card.\n"
+    note += (
+        "## Tree\n\nA tree is a structure of items nested inside each other, like this:\n\n"
+        f"{indented}\n## After\n\nThe last card.\n"
+    )
     outcome = build_case(tmp_path, {"deep.md": note.encode()})
     assert outcome.result.exit_code == 0
     assert outcome.stderr == []
     found = terms(outcome.notes)
-    assert {"Deep lists", "Deep quotes", "Indented", "After", GOOD_TERM} <= set(found)
+    assert {"Deep lists", "Deep quotes", "Tree", "After", GOOD_TERM} <= set(found)
 
 
 # Safety: nothing that runs code reaches a field.

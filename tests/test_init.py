@@ -19,7 +19,7 @@ STARTER_TERMS = {
     "02-questions.md": ["DNS", "port"],
     "03-colons.md": ["タイムアウト", "Latency"],
     "04-bold.md": ["冪等性", "Payload"],
-    "05-bullets.md": ["プロキシ", "Firewall", "Load balancer"],
+    "05-bullets.md": ["プロキシ", "Firewall", "Load balancer (LB)"],
     "06-tables.md": ["ステータスコード", "Header"],
     "07-sentences.md": ["ハッシュ", "checksum"],
     "08-definition-lists.md": ["帯域幅", "Throughput"],

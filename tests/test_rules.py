@@ -5,6 +5,7 @@ note (sections written in the rule's style, and look-alikes that must give nothi
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 
 import pytest
@@ -65,8 +66,8 @@ def test_every_rule_has_a_fixture() -> None:
     assert sorted(p.stem for p in RULE_FIXTURES if p.stem in RULE_NAMES) == sorted(RULE_NAMES)
 
 
-def test_switches_from_notedeck_yaml_and_front_matter() -> None:
-    """`notedeck.yaml` narrows the rules and the term limit and adds a meta section; a note's
+def test_switches_from_notedeck_yaml_and_front_matter(tmp_path: Path) -> None:
+    """`notedeck.yaml` narrows the kinds and the term limit and adds a meta section; a note's
     front matter `notedeck:` overrides them for that note."""
     from notedeck.extract import extract_paths
 
@@ -78,30 +79,61 @@ def test_switches_from_notedeck_yaml_and_front_matter() -> None:
         ("folder.md", "Cache", "heading"),
         ("folder.md", "Hit", "colon"),
         ("folder.md", "Miss", "colon"),
-        ("own.md", "Miss", "bold"),
+        ("own.md", "Miss", "colon"),
         ("own.md", "Write-through policy", "colon"),
     ]
-    skips = {
-        (d.location.path.rsplit("/", 1)[-1], d.location.line): d.message
+    decisions = {
+        (d.location.path.rsplit("/", 1)[-1], d.location.line, d.verdict, d.message)
         for d in result.decisions
-        if d.verdict == "skip"
     }
-    assert skips[("folder.md", 8)] == "text before the colon is too long or a sentence, not a term"
-    assert skips[("folder.md", 11)] == "meta section 'Draft': about the note, not a term"
-    assert skips[("own.md", 17)] == "meta section 'Terms': about the note, not a term"
-    assert skips[("own.md", 8)] == (
-        "'Queue': no enabled rule found a term here (switched off by the settings: "
-        "explicit, question, heading, table, bullet, deflist, sentence)"
+    said = {(note, line): message for note, line, _, message in decisions}
+    # term_max_chars: 12 in notedeck.yaml; own.md's 40 lets the same line through
+    assert said[("folder.md", 8)] == "'Write-through policy' (colon): too long for a term"
+    assert said[("folder.md", 11)] == "meta section 'Draft': about the note, not a term"
+    # own.md's meta_sections replaces the built-in list; the folder's extra `Draft` still adds
+    assert said[("own.md", 17)] == "meta section 'Terms': about the note, not a term"
+    assert said[("own.md", 21)] == "meta section 'Draft': about the note, not a term"
+    # own.md's rules have no `heading`: `# Queue` over its paragraph is not even proposed
+    assert ("own.md", 8) not in said
+    # `**Miss**: …` is proposed as bold (on in own.md) and as colon: the likelier is the card
+    assert ("own.md", 15, "duplicate", "'Miss' (bold) already a card at line 15 (colon)") in (
+        decisions
     )
+    # Without the switches the same notes give the cards they held back.
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    for note in ("folder.md", "own.md"):
+        text = (folder / note).read_text(encoding="utf-8")
+        (plain / note).write_text(text.split("---\n", 2)[-1], encoding="utf-8")
+    unswitched = {
+        (c.location.path.rsplit("/", 1)[-1], c.term, c.kind) for c in extract_paths([plain]).cards
+    }
+    assert {
+        ("folder.md", "Write-through policy", "colon"),
+        ("folder.md", "Eviction", "colon"),
+        ("own.md", "Queue", "heading"),
+        ("own.md", "Ack", "colon"),
+    } <= unswitched
 
 
 def test_check_says_why_a_terse_item_is_no_card() -> None:
-    """`- logs written to disk` only says where a thing is put: `check` says so, and how a
-    definition reads; `- boot loader kept in flash memory and …` is a card."""
+    """A terse item (`term what-it-does`, no verb) that does not read as a definition gets a
+    skip line with its probability under the threshold and the features that weighed most,
+    the terse pattern among them; `- boot loader kept in flash memory and …` is a card."""
     result = _extract(FIXTURES / "rules" / "sentence.md")
-    skips = {d.location.line: d.message for d in result.decisions if d.verdict == "skip"}
-    assert skips[51] == (
-        "'logs': says where it is put, not what it is (a definition says 'X is …')"
+    skips = [d.message for d in result.decisions if d.verdict == "skip" and d.location.line == 53]
+    terse = next(m for m in skips if m.startswith("'pages leave main memory' (sentence)"))
+    found = re.fullmatch(
+        r"'pages leave main memory' \(sentence\) is no card: "
+        r"p=(0\.\d\d) < 0\.25 \((.+)\)",
+        terse,
     )
-    assert 50 not in skips
-    assert [c.term for c in result.cards if c.location.line == 50] == ["boot loader"]
+    assert found is not None, terse
+    assert float(found[1]) < 0.25
+    features = dict(share.rsplit(" ", 1) for share in found[2].split(", "))
+    assert len(features) == 3
+    assert features["pattern=terse"] == "+1.0"
+    assert all(re.fullmatch(r"[+-]\d\.\d", weight) for weight in features.values())
+    cards = [c for c in result.cards if c.location.line == 50]
+    assert [(c.term, c.kind) for c in cards] == [("boot loader", "sentence")]
+    assert cards[0].definition == "kept in flash memory and started before the kernel"

@@ -246,7 +246,8 @@ def propose_note(note: Note, cfg: Config) -> _Walk:
                 else:
                     walk.explicit.append((finding, card_topic(finding, section, path)))
         proposals = [p for p in propose(section) if cfg.rule_enabled(p.kind)]
-        features = section_proposal_features(proposals, section, parents)
+        fits = [_fits(p, cfg) for p in proposals]
+        features = section_proposal_features(proposals, section, parents, fits)
         for proposal, found in zip(proposals, features, strict=True):
             topic = card_topic(_as_candidate(proposal), section, path)
             walk.proposed.append(Proposed(proposal, found, topic))

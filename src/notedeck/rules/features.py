@@ -8,6 +8,7 @@ an opinion. A new writing style adds a detector or a feature here, not an except
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -112,6 +113,11 @@ def _script(text: str) -> str:
 
 def term_features(term: str) -> dict[str, float]:
     """How much the front reads like a term."""
+    return dict(_term_features(term))
+
+
+@functools.lru_cache(maxsize=1 << 14)  # one line gives several proposals with one term
+def _term_features(term: str) -> tuple[tuple[str, float], ...]:
     text = plain(term)
     found: dict[str, float] = {}
     script = _script(text)
@@ -152,11 +158,16 @@ def term_features(term: str) -> dict[str, float]:
     found["term_cue_step"] = 1.0 if _STEP.search(text) else 0.0
     found["term_cue_property"] = 1.0 if _PROPERTY.search(text) else 0.0
     found["term_cue_meta"] = 1.0 if _META.search(text) else 0.0
-    return found
+    return tuple(found.items())
 
 
 def definition_features(definition: str) -> dict[str, float]:
     """How much the back reads like a definition."""
+    return dict(_definition_features(definition))
+
+
+@functools.lru_cache(maxsize=1 << 14)  # one line gives several proposals with one definition
+def _definition_features(definition: str) -> tuple[tuple[str, float], ...]:
     text = plain(definition)
     found: dict[str, float] = {}
     found.update(_bucket("def_chars", len(text), (0, 5, 15, 30, 60, 120, 250)))
@@ -190,7 +201,7 @@ def definition_features(definition: str) -> dict[str, float]:
     found["def_cue_opinion"] = 1.0 if _OPINION.search(text) else 0.0
     found["def_cue_example"] = 1.0 if _EXAMPLE.search(text[:30]) else 0.0
     found["def_cue_step"] = 1.0 if _STEP.search(text) else 0.0
-    return found
+    return tuple(found.items())
 
 
 def section_features(section: Section, parents: Sequence[Section]) -> dict[str, float]:
@@ -241,8 +252,11 @@ def proposal_features(
     parents: Sequence[Section],
     group_forms: Counter[tuple[int, str]],
     group_sizes: Counter[int],
+    section_found: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """Every feature of one proposal (see the module docstring)."""
+    if section_found is None:
+        section_found = section_features(section, parents)
     found: dict[str, float] = {"bias": 1.0, f"form={proposal.form}": 1.0}
     if proposal.pattern:
         found[f"pattern={proposal.pattern}"] = 1.0
@@ -251,7 +265,7 @@ def proposal_features(
         found[f"sep={sep if sep in (':', '：', '-', '–', '—', '=', '→') else 'other'}"] = 1.0
     found.update(term_features(proposal.term))
     found.update(definition_features(proposal.definition))
-    found.update(section_features(section, parents))
+    found.update(section_found)
     for name in list(found):
         if (
             name.startswith(("term_", "def_"))
@@ -316,7 +330,10 @@ def proposal_features(
 
 
 def section_proposal_features(
-    proposals: Sequence[Proposal], section: Section, parents: Sequence[Section]
+    proposals: Sequence[Proposal],
+    section: Section,
+    parents: Sequence[Section],
+    wanted: Sequence[bool] | None = None,
 ) -> list[dict[str, float]]:
     """The features of every proposal of one section, siblings counted together."""
     group_forms: Counter[tuple[int, str]] = Counter()
@@ -349,13 +366,19 @@ def section_proposal_features(
         for t in first_terms
     )
     defines_other = any(t and heading and not (t in heading or heading in t) for t in first_terms)
-    # `## ターゲットとターゲットグループ` over `ターゲット：…` / `ターゲットグループ：…`: the heading
-    # names the terms its body defines, so it is their container.
+    # `## ターゲットとターゲットグループ` over `ターゲット：…` / `ターゲットグループ：…`: the
+    # heading names the terms its body defines, so it is their container.
     body_terms = {plain(p.term).casefold().strip() for p in proposals if p.form in _PAIR_FORMS}
     holds = sum(1 for t in body_terms if t and heading and t in heading and t != heading)
-    features = []
-    for proposal in proposals:
-        these = proposal_features(proposal, section, parents, group_forms, group_sizes)
+    features: list[dict[str, float]] = []
+    section_found = section_features(section, parents)
+    for index, proposal in enumerate(proposals):
+        if wanted is not None and not wanted[index]:
+            features.append({})  # no card can come of it: nothing to score
+            continue
+        these = proposal_features(
+            proposal, section, parents, group_forms, group_sizes, section_found
+        )
         if proposal.own_heading:
             these["heading_body_pairs"] = body_pairs
             these["heading_first_is_pair"] = 1.0 if first_paired else 0.0

@@ -8,6 +8,7 @@ which is what `notedeck check` prints beside each decision.
 from __future__ import annotations
 
 import functools
+import heapq
 import json
 import math
 from collections.abc import Mapping
@@ -42,8 +43,7 @@ class Model:
             for name, value in features.items()
             if value and name != "bias" and weights.get(name, 0.0)
         ]
-        shares.sort(key=lambda share: (-abs(share[1]), share[0]))
-        return shares[:count]
+        return heapq.nsmallest(count, shares, key=lambda share: (-abs(share[1]), share[0]))
 
 
 def from_json(text: str) -> Model:
