@@ -19,8 +19,9 @@ from .errors import Diagnostic, UsageProblem, error, warning
 
 CONFIG_NAME = "notedeck.yaml"
 
-# Rule names in priority order: when two rules find the same term in the same place,
-# the earlier one wins (DESIGN §2).
+# The kinds of card, which `rules:` switches: cards marked by hand (`explicit`) first; for
+# the others the scorer decides, and when two cards name the same term in one place the
+# likelier wins, this order breaking a tie (DESIGN §2).
 RULE_NAMES = (
     "explicit",
     "question",

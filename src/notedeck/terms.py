@@ -132,13 +132,6 @@ def is_statement(text: str) -> bool:
     return bool(_STATEMENT.search(text))
 
 
-@functools.lru_cache(maxsize=1 << 16)  # the rules ask again and again about the same lines
-def strip_marker(line: str) -> str:
-    """A line without its leading list or bullet marker (`-`, `*`, `+`, `1.`, `・`)."""
-    return _MARKER.sub("", line)
-
-
-_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)]|[・●○■□◆◇▪▸►※])\s*")
 _PAIRS = {"(": ")", "（": "）", "[": "]", "「": "」", "『": "』", "【": "】"}
 _BRACKET = re.compile("[" + re.escape("".join((*_PAIRS, *_PAIRS.values()))) + "]")
 

@@ -1,21 +1,15 @@
-"""Extraction rules: one module per writing style, each `find(section, ctx)`.
-
-Like markdown-it's block rules, every rule has the same signature and they are gathered in
-one ordered registry (`RULES`, in priority order) that the config switches on and off.
+"""Extraction: detectors propose (`detectors`), features describe (`features`), the trained
+scorer decides (`scorer`). The one rule that decides by itself, cards marked by hand
+(`explicit`), keeps the rule signature `find(section, ctx)` in `registry()`.
 """
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..config import Config
 from ..parse import Section
-from ..terms import clean_term, is_term
-
-_CODE_ONLY = re.compile(r"^(`+)[^`]+\1$")
 
 
 @dataclass(frozen=True)
@@ -50,20 +44,6 @@ class Context:
 
     config: Config
     parents: tuple[Section, ...] = ()
-
-    def is_term(self, markdown: str) -> bool:
-        """Whether Markdown text can stand as a card's front under the configured limits."""
-        return term_within(markdown, self.config.term_max_chars, self.config.term_max_words)
-
-
-@functools.lru_cache(maxsize=1 << 16)  # several rules ask about the same line
-def term_within(markdown: str, max_chars: int, max_words: int) -> bool:
-    """Whether Markdown text can stand as a card's front within these limits."""
-    text = markdown.strip()
-    # `.`, `..`, `>>`: code names a thing however short
-    if text.startswith("`") and _CODE_ONLY.match(text):
-        return 0 < len(text.strip("`").strip()) <= max_chars
-    return is_term(clean_term(markdown), max_chars, max_words)
 
 
 Rule = Callable[[Section, Context], Iterator[Finding]]
