@@ -223,14 +223,28 @@ def heading(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:
 
 
 def _item_definition(unit: Unit) -> str:
+    """A list item as a heading's definition: a short item or one ending in a colon goes on
+    into its sub-items."""
     text = _text(unit)
-    if unit.children and (len(plain(text)) < 30 or text.rstrip().endswith((":", "："))):
-        return (
-            "\n".join(f"- {c}" for c in (text, *unit.children) if c)
-            if not text.rstrip().endswith((":", "："))
-            else text + "\n" + "\n".join(f"- {c}" for c in unit.children)
-        )
+    if not unit.children:
+        return text
+    if text.rstrip().endswith((":", "：")):
+        return f"{text}\n{_as_list(unit.children)}"
+    if len(plain(text)) < 30:
+        return _as_list([item for item in (text, *unit.children) if item])
     return text
+
+
+def _as_list(items: Sequence[str]) -> str:
+    """Items as a Markdown list."""
+    return "\n".join(f"- {item}" for item in items)
+
+
+def _described_below(unit: Unit) -> str:
+    """What describes a line that ends at its separator: its sub-items, else its later lines."""
+    if unit.children:
+        return _as_list(unit.children)
+    return "\n".join(unit.rest)
 
 
 # Separators between a term and its definition, tried in order on one line.
@@ -268,10 +282,7 @@ def separated(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:
                 continue
             term, definition = text[: match.start()], text[match.end() :]
             if not definition.strip():
-                if unit.children:
-                    definition = "\n".join(f"- {c}" for c in unit.children)
-                elif unit.rest:
-                    definition = "\n".join(unit.rest)
+                definition = _described_below(unit)
             if not definition.strip():
                 definition = _after(section, unit.block) if _last_of_block(found, unit) else ""
                 if definition:
@@ -305,11 +316,8 @@ def bold(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:
         separator = _BOLD_REST.match(rest)
         definition = rest[separator.end() :] if separator else rest
         if not definition.strip():
-            if unit.children:
-                definition = "\n".join(f"- {c}" for c in unit.children)
-            elif unit.rest:
-                definition = "\n".join(unit.rest)
-            else:
+            definition = _described_below(unit)
+            if not definition:
                 continue
         definition = _with_following(section, unit, unit.block, definition)
         # `**X** is a …`: the whole sentence reads as the definition.
@@ -478,9 +486,7 @@ def parent(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:
     for unit in found:
         if unit.form != "item" or not unit.children:
             continue
-        text = _text(unit)
-        definition = "\n".join(f"- {c}" for c in unit.children)
-        yield Proposal(text, definition, unit.line, "parent", unit)
+        yield Proposal(_text(unit), _as_list(unit.children), unit.line, "parent", unit)
 
 
 def termline(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:
@@ -500,7 +506,7 @@ def termline(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:
             continue
         if following.form == "item" and following.block != unit.block:
             items = [u for u in found if u.block == following.block and u.depth == 0]
-            definition = "\n".join(f"- {_text(u)}" for u in items[:8])
+            definition = _as_list([_text(u) for u in items[:8]])
         else:
             definition = _text(following)
         yield Proposal(
