@@ -148,7 +148,7 @@ def _with_following(section: Section, unit: Unit | None, block: int, definition:
     if not leads_on(definition):
         return definition
     if unit is not None:
-        later = [u for u in _section_units(section) if u.block == block and u.line > unit.line]
+        later = [u for u in section_units(section) if u.block == block and u.line > unit.line]
         if later:
             return definition
     tail = _after(section, block)
@@ -163,7 +163,9 @@ _recent: tuple[Section | None, list[Unit]] = (None, [])
 MAX_UNIT_CHARS = 4000
 
 
-def _section_units(section: Section) -> list[Unit]:
+def section_units(section: Section) -> list[Unit]:
+    """The units of a section the detectors read, made once for the section last asked about
+    (every detector and the features ask in turn)."""
     global _recent
     seen, found = _recent
     if seen is not section:
@@ -596,7 +598,7 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
 
 def propose(section: Section) -> list[Proposal]:
     """Every proposal of every detector for one section's own body."""
-    found = _section_units(section)
+    found = section_units(section)
     return [_shortened(p) for _, detect in DETECTORS for p in detect(section, found)]
 
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from ..parse import Section
 from ..terms import _balanced, is_term, plain
-from .detectors import Proposal, heading_term, is_question, sentences
+from .detectors import Proposal, heading_term, is_question, section_units, sentences
 
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
@@ -242,21 +242,16 @@ def _initials(text: str) -> str:
     return "".join(w[0] for w in words) if len(words) > 1 else ""
 
 
-def _same(a: str, b: str) -> bool:
-    return bool(a) and plain(a).casefold().strip() == plain(b).casefold().strip()
-
-
 def proposal_features(
     proposal: Proposal,
     section: Section,
-    parents: Sequence[Section],
     group_forms: Counter[tuple[int, str]],
     group_sizes: Counter[int],
-    section_found: dict[str, float] | None = None,
+    section_found: dict[str, float],
+    heading: str,
 ) -> dict[str, float]:
-    """Every feature of one proposal (see the module docstring)."""
-    if section_found is None:
-        section_found = section_features(section, parents)
+    """Every feature of one proposal (see the module docstring); `section_found` holds its
+    section's features and `heading` the section's term as compared (plain, casefolded)."""
     found: dict[str, float] = {"bias": 1.0, f"form={proposal.form}": 1.0}
     if proposal.pattern:
         found[f"pattern={proposal.pattern}"] = 1.0
@@ -267,21 +262,9 @@ def proposal_features(
     found.update(definition_features(proposal.definition))
     found.update(section_found)
     for name in list(found):
-        if (
-            name.startswith(("term_", "def_"))
-            and found[name]
-            and not name.startswith(
-                (
-                    "term_chars",
-                    "def_chars",
-                    "term_words",
-                    "def_sentences",
-                    "term_script",
-                    "def_script",
-                )
-            )
-        ):
+        if name.startswith(("term_", "def_")) and found[name] and not name.startswith(_UNCROSSED):
             found[f"{proposal.form}&{name}"] = found[name]
+    term = plain(proposal.term).casefold().strip()
     unit = proposal.unit
     if unit is not None:
         found[f"unit={unit.form}"] = 1.0
@@ -304,8 +287,6 @@ def proposal_features(
         found[f"block_before={before}"] = 1.0
         found[f"block_after={after}"] = 1.0
         if section.level:
-            heading = plain(heading_term(section.title)).casefold()
-            term = plain(proposal.term).casefold().strip()
             found["term_in_heading"] = 1.0 if term and term in heading else 0.0
             found["heading_in_term"] = 1.0 if heading and heading in term else 0.0
         if unit.form == "row":
@@ -320,11 +301,7 @@ def proposal_features(
             found.update(_bucket("row_cells", len(unit.cells), (2, 3, 5)))
     else:
         found["term_is_heading"] = 1.0
-    if (
-        section.level
-        and _same(proposal.term, heading_term(section.title))
-        and not proposal.own_heading
-    ):
+    if section.level and proposal.term and term == heading and not proposal.own_heading:
         found["term_restates_heading"] = 1.0
     return found
 
@@ -346,9 +323,7 @@ def section_proposal_features(
         if key not in seen:
             seen.add(key)
             group_forms[(unit.group, proposal.form)] += 1
-    from .detectors import _section_units  # the units the detectors read, kept
-
-    found = _section_units(section)
+    found = section_units(section)
     group_sizes: Counter[int] = Counter(u.group for u in found)
     paired = {p.line for p in proposals if p.form in _PAIR_FORMS}
     # How much of the body is pairs of its own: a heading over them is their container.
@@ -377,7 +352,7 @@ def section_proposal_features(
             features.append({})  # no card can come of it: nothing to score
             continue
         these = proposal_features(
-            proposal, section, parents, group_forms, group_sizes, section_found
+            proposal, section, group_forms, group_sizes, section_found, heading
         )
         if proposal.own_heading:
             these["heading_body_pairs"] = body_pairs
@@ -394,3 +369,5 @@ def section_proposal_features(
 
 
 _PAIR_FORMS = frozenset({"colon", "dash", "gap", "bold", "row", "qa", "dt"})
+# Term and definition features not crossed with the form: one-hot buckets and the script.
+_UNCROSSED = ("term_chars", "def_chars", "term_words", "def_sentences", "term_script", "def_script")
