@@ -40,7 +40,7 @@ FIXTURE_WEIGHT = 1
 sys.path.insert(0, str(REPO / "src"))
 
 from notedeck.config import Config  # noqa: E402
-from notedeck.extract import _fits, propose_note  # noqa: E402
+from notedeck.extract import propose_note  # noqa: E402
 from notedeck.frontmatter import Note, split  # noqa: E402
 from notedeck.rules import scorer  # noqa: E402
 from notedeck.sources import NoteFile, read_source  # noqa: E402
@@ -110,7 +110,7 @@ def labelled(gold: GoldNote, score: ModuleType, cfg: Config) -> list[tuple[dict[
     rows = []
     for proposed in propose_note(read_note(gold.path), cfg).proposed:
         proposal = proposed.proposal
-        if not _fits(proposal, cfg):
+        if not proposed.fits:
             continue
         term = score.norm_term(clean_term(proposal.term))
         definition = proposal.definition

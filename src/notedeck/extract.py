@@ -183,11 +183,13 @@ def extract_file(note_file: NoteFile, base: Config, result: Extraction) -> None:
 
 @dataclass(frozen=True)
 class Proposed:
-    """A detector's proposal with what the scorer reads: its features and its topic path."""
+    """A detector's proposal with what the scorer reads: its features and its topic path;
+    `fits` is False when its two sides cannot stand on a card (then it has no features)."""
 
     proposal: Proposal
     features: dict[str, float]
     topic: tuple[str, ...]
+    fits: bool = True
 
 
 @dataclass
@@ -248,9 +250,9 @@ def propose_note(note: Note, cfg: Config) -> _Walk:
         proposals = [p for p in propose(section) if cfg.rule_enabled(p.kind)]
         fits = [_fits(p, cfg) for p in proposals]
         features = section_proposal_features(proposals, section, parents, fits)
-        for proposal, found in zip(proposals, features, strict=True):
+        for proposal, found, fit in zip(proposals, features, fits, strict=True):
             topic = card_topic(_as_candidate(proposal), section, path)
-            walk.proposed.append(Proposed(proposal, found, topic))
+            walk.proposed.append(Proposed(proposal, found, topic, fit))
     return walk
 
 
@@ -294,7 +296,7 @@ def extract_note(
     for proposed in walk.proposed:
         proposal = proposed.proposal
         location = Location(shown, proposal.line)
-        if not _fits(proposal, cfg):
+        if not proposed.fits:
             term = clean_term(proposal.term)[:40]
             decisions.append(
                 Decision(location, "skip", f"'{term}' ({proposal.form}): too long for a term")
