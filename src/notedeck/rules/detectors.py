@@ -261,14 +261,19 @@ _BOLD_OPEN = re.compile(
     r"^(\*\*|__)(?P<term>[^*_]{1,80}?)\1(?P<aside>\s*[(（][^()（）]{1,80}[)）])?\s*(?P<rest>.*)$"
 )
 _BOLD_REST = re.compile(r"^(?:[:：]|\s*[-–—―]\s*|は[、,]?|とは[、,]?|って|\s*=\s*|,)\s*")
-_CODE_SPAN = re.compile(r"`[^`]*`")
+# Code spans, links and URLs: no separator inside them splits a line.
+_UNSPLIT = (
+    re.compile(r"`[^`]*`"),
+    re.compile(r"\[[^\[\]]*\]\([^()]*\)"),
+    re.compile(r"https?://\S+"),
+)
 
 
 def _masked(text: str) -> str:
     """Text with code spans and link targets blanked, so a `:` inside them splits nothing."""
-    text = _CODE_SPAN.sub(lambda m: "x" * len(m.group(0)), text)
-    text = re.sub(r"\[[^\[\]]*\]\([^()]*\)", lambda m: "x" * len(m.group(0)), text)
-    return re.sub(r"https?://\S+", lambda m: "x" * len(m.group(0)), text)
+    for pattern in _UNSPLIT:
+        text = pattern.sub(lambda m: "x" * len(m.group(0)), text)
+    return text
 
 
 def separated(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:

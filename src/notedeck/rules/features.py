@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from ..config import Config
 from ..parse import Section
 from ..terms import _balanced, is_term, plain
 from .detectors import Proposal, heading_term, is_question, section_units, sentences
@@ -92,6 +93,8 @@ _DEF_HEADER = re.compile(
 )
 _NUMBERED_TITLE = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|第\S+[章節]|[（(]?\d+[)）])\s*")
 _QUESTION_MARK = re.compile(r"[?？]")
+# The default term limits, not a vault's own: a feature means the same in every vault.
+_TERM_LIMITS = (Config.term_max_chars, Config.term_max_words)
 _IDENTIFIER = re.compile(r"^-{0,2}[a-z0-9][\w.-]*(?:[=/:][\w.:/=-]*)+$|^-{1,2}[a-z]")
 _COMMAND = re.compile(r"^(?:\$\s*)?(?:sudo\s+)?[a-z][\w-]*\s+-{0,2}[a-z]", re.ASCII)
 _COLON_END = re.compile(r"[:：]\s*$")
@@ -148,7 +151,7 @@ def _term_features(term: str) -> tuple[tuple[str, float], ...]:
         found["term_pronoun"] = 1.0 if _EN_PRONOUN_START.match(text) else 0.0
         found["term_lower"] = 1.0 if text[:1].islower() else 0.0
         found["term_article"] = 1.0 if _EN_ARTICLE_START.match(text) else 0.0
-    found["term_within_limits"] = 1.0 if is_term(text, 40, 8) else 0.0
+    found["term_within_limits"] = 1.0 if is_term(text, *_TERM_LIMITS) else 0.0
     found["term_identifier"] = 1.0 if _IDENTIFIER.match(text) else 0.0
     found["term_ends_digit"] = 1.0 if re.search(r"[0-9０-９]$", text) else 0.0
     found["term_unbalanced"] = 1.0 if not _balanced(text) else 0.0
