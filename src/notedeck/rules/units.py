@@ -40,7 +40,6 @@ class Unit:
     header: tuple[str, ...] = ()  # its table's header cells
     rest: tuple[str, ...] = ()  # a list item's lines after its first (a definition line)
     hard_break: bool = False  # the line ends with a hard break
-    last_line: int = 0
 
 
 def split_breaks(text: str, first_line: int = 0) -> list[tuple[int, str]]:
@@ -188,7 +187,7 @@ def _item_units(
                 text.strip(),
                 "cont",
                 index,
-                counter[0] + 1 + offset * 0,
+                counter[0] + 1,
                 depth=depth + 1,
                 quoted=block.quoted,
                 index=offset,
