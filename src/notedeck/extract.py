@@ -275,10 +275,10 @@ def _fits(proposal: Proposal, cfg: Config) -> bool:
     term = clean_term(proposal.term)
     if not term or not plain_text(proposal.definition):
         return False
-    limit = cfg.term_max_chars * 2 if proposal.form in ("qa", "row") else cfg.term_max_chars
-    return len(without_aside(term)) <= limit and (
-        proposal.form in ("qa", "row") or len(without_aside(term).split()) <= cfg.term_max_words
-    )
+    core = without_aside(term)
+    if proposal.form in ("qa", "row"):  # a question or a table's first cell runs longer
+        return len(core) <= cfg.term_max_chars * 2
+    return len(core) <= cfg.term_max_chars and len(core.split()) <= cfg.term_max_words
 
 
 def extract_note(
