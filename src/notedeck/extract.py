@@ -324,15 +324,12 @@ def extract_note(
     for candidate, topic, duplicate_of in _dedupe(found):
         location = Location(shown, candidate.line)
         if duplicate_of is not None:
-            decisions.append(
-                Decision(
-                    location,
-                    "duplicate",
-                    f"'{clean_term(candidate.term)}' ({candidate.kind}) already a card at line "
-                    f"{duplicate_of.line} ({duplicate_of.kind})",
-                    candidate.kind,
-                )
-            )
+            said = f"'{clean_term(candidate.term)}' ({candidate.kind})"
+            if candidate.own_heading and not _same_term(candidate.term, duplicate_of.term):
+                why = f"{said} heads the terms it holds, first at line {duplicate_of.line}"
+            else:
+                why = f"{said} already a card at line {duplicate_of.line} ({duplicate_of.kind})"
+            decisions.append(Decision(location, "duplicate", why, candidate.kind))
             continue
         term = clean_term(candidate.term) if candidate.kind != "explicit" else candidate.term
         card = Card(
@@ -464,10 +461,14 @@ def _dedupe(
             f[0].line,
         ),
     )
+    superseded = _headings_given_way(ranked)
     kept: dict[tuple[tuple[str, ...], str], Candidate] = {}
     claimed: dict[int, Candidate] = {}
     out: list[tuple[Candidate, tuple[str, ...], Candidate | None]] = []
     for candidate, topic in ranked:
+        if id(candidate) in superseded:
+            out.append((candidate, topic, superseded[id(candidate)]))
+            continue
         key = (_normalised_topic(topic), normalise_term(candidate.term))
         if key in kept:
             out.append((candidate, topic, kept[key]))
@@ -523,6 +524,49 @@ def _headings_over_their_sentences(
                 candidate = dataclasses.replace(candidate, score=max(scores) + 1e-6)
         raised.append((candidate, topic))
     return raised
+
+
+# Kinds that stand on one item or line of a heading's body (a sentence may share a paragraph).
+_ITEM_KINDS = frozenset({"bullet", "colon", "bold", "deflist", "table"})
+
+
+def _headings_given_way(
+    ranked: Sequence[tuple[Candidate, tuple[str, ...]]],
+) -> dict[int, Candidate]:
+    """Heading cards that give way to a card of their own body, by id: a heading over a list
+    of defined items is a container (`## コマンド` over `- git init - 初期化`), and a heading
+    whose body defines its term again with more (`## RDS` over `**RDS**(Amazon Relational
+    Database Service)は、…`) leaves the card to that line."""
+    body_cards = sorted(
+        ((c, t) for c, t in ranked if not c.own_heading and c.kind != "explicit"),
+        key=lambda found: found[0].line,
+    )
+    if not body_cards:
+        return {}
+    given: dict[int, Candidate] = {}
+    for heading, _ in ranked:
+        if not heading.own_heading or heading.kind != "heading":
+            continue
+        term = normalise_term(heading.term)
+        for card, topic in body_cards:
+            if not heading.line < card.line <= max(heading.line, heading.last_line):
+                continue
+            if normalise_term(card.term) == term:
+                continue  # the same term: ranking decides (a heading outranks its sentence)
+            items = [
+                other
+                for other, under in body_cards
+                if under == topic and other.kind in _ITEM_KINDS and other.line > heading.line
+            ]
+            if _same_term(card.term, heading.term) or (card.kind in _ITEM_KINDS and len(items) > 1):
+                given[id(heading)] = card
+                break
+    return given
+
+
+def _same_term(one: str, other: str) -> bool:
+    """Whether two terms are one, an aside aside (`RDS` and `RDS (Amazon RDS)`)."""
+    return normalise_term(without_aside(one)) == normalise_term(without_aside(other))
 
 
 def _another_sentence(candidate: Candidate, owner: Candidate) -> bool:

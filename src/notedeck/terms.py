@@ -9,13 +9,16 @@ import unicodedata
 # No pattern may scan past the next opening mark: a long line full of unclosed `[`, `*` or
 # backticks would otherwise cost quadratic time (a 5 MB line must not hang the build).
 _IMAGE = re.compile(r"!\[([^\[\]]*)\]\([^()]*\)")
-_LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")
+# A link's destination may be `<…>` or hold one level of parentheses (Wikipedia's `Kernel_(os)`).
+_LINK = re.compile(r"\[([^\[\]]*)\]\((?:<[^<>]*>|[^()]*(?:\([^()]*\)[^()]*)*)\)")
 _WIKILINK = re.compile(r"\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]")
 _EMPHASIS = re.compile(r"(\*\*|__|~~|==)(.+?)\1")
 _SINGLE = re.compile(r"(?<![\w*])([*_])(?!\s)((?:(?!\1).)+?)(?<!\s)\1(?![\w*])")
 _CODE = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 _HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>\n]*)?/?>")
 _OPTION = re.compile(r"^--?[A-Za-z][\w-]*(?:[ =][^\s]+)*")
+# `Type I Error ($\alpha$)`: a symbol in parentheses names the term's letter; it is no part of it.
+_MATH_ASIDE = re.compile(r"\s*[(（]\s*\$[^$]+\$\s*[)）](?=[\s:：]*$)")
 _TRAILING_ASIDE = re.compile(r"\s*[(（][^()（）]*[)）]$")
 _GLUED_ASIDE = re.compile(r"(?<=[A-Za-z])\((?=[^()]*[A-Za-z][^()]*\))")
 _EDGE = " \t*_`~#>|-–—:：;；,，、.。!！?？\"'“”‘’「」『』【】・"
@@ -49,6 +52,8 @@ def clean_term(markdown: str, *, keep_pairs: bool = False) -> str:
     `keep_pairs`, a bracket whose other half stays in the text is kept (`『本』ノート` as a
     topic, where a term would be `本』ノート`, which is no term: see `is_term`)."""
     shown = plain(markdown)
+    if "$" in shown:
+        shown = _MATH_ASIDE.sub("", shown) or shown
     text = shown.strip(_EDGE)
     if keep_pairs:
         text = _keep_brackets(shown, text)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..parse import Section
-from ..terms import plain
+from ..terms import normalise_term, plain, without_aside
 from .units import Unit, units
 
 # The kinds of DESIGN §2 each form reports (what the `rules:` setting switches).
@@ -59,7 +59,10 @@ class Proposal:
 
 _QUOTE = re.compile(r"^\s*(?:>\s?)+")
 _NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*[.)]?|[（(]?[0-9０-９]+[)）]|第\S+[章節])\s+")
-_PREFIX = re.compile(r"^(?:[（(][^()（）]{1,20}[)）]|【[^】]{1,20}】|\[[^\]]{1,20}\])\s*(?=\S)")
+# `(参考)`, `【AWS】`, `[Lab]` before a heading's term; `[X](url)` is a link, no prefix
+_PREFIX = re.compile(
+    r"^(?:[（(][^()（）]{1,20}[)）]|【[^】]{1,20}】|\[[^\]]{1,20}\](?![(\[]))\s*(?=\S)"
+)
 _QUESTION_JA = re.compile(
     r"\s*(?:とは何か|とは何ですか|とはなに|って何ですか|って何|ってなに|とは)\s*[？?]*\s*$"
 )
@@ -221,7 +224,31 @@ def heading(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:
         return
     form = "question" if is_question(section.title) else "heading"
     term = question_term(section.title) if form == "question" else heading_term(section.title)
+    definition = without_subject(definition, term)
     yield Proposal(term, definition, section.line, form, None, last, own_heading=True)
+
+
+_COPULA_START = re.compile(r"^(?:is|are|refers to|means)\s+(?=\S)")
+_SUBJECT = re.compile(
+    r"^(?:(?:the|an?)\s+)?(?P<subject>[^.,;:。、]{1,60}?)\s+(?:is|are|refers to|means)\s+(?=\S)"
+    r"|^(?P<ja>[^。、，,]{1,40}?)(?:とは|は)[、，,]\s*(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def without_subject(definition: str, term: str) -> str:
+    """A heading's body without the heading again as its subject: `## GIL` over `The GIL is a
+    mutex…` or `> is a mutex…` defines it as `a mutex…`."""
+    text = definition.lstrip()
+    copula = _COPULA_START.match(text)
+    if copula:
+        return text[copula.end() :]
+    subject = _SUBJECT.match(text)
+    if subject:
+        said = normalise_term(subject.group("subject") or subject.group("ja"))
+        if said and said in (normalise_term(term), normalise_term(without_aside(term))):
+            return text[subject.end() :]
+    return definition
 
 
 def _item_definition(unit: Unit) -> str:
@@ -355,12 +382,13 @@ _DEFINING = (
             r"\s*(?:と(?:呼|よ)[ぶびばんぼ]|と(?:い|言)[うい]|と称)"
         ),
     ),
-    # `Xとは、` / `Xでは、` / `Xには、` read the particle before は: not `Xと` is …
-    ("wa_comma", re.compile(rf"^(?P<term>{_TERM})(?<![とでにへ])\s*は[、，,]\s*(?P<def>.+)$")),
+    # `Xとは、` / `Xでは、` / `Xには、` read the particle before は: not `Xと` is …; nor is
+    # `Xというの` (`の` makes a phrase a noun: `というのは` is toha's)
+    ("wa_comma", re.compile(rf"^(?P<term>{_TERM})(?<![とでにへの])\s*は[、，,]\s*(?P<def>.+)$")),
     (
         "wa",
         re.compile(
-            r"^(?P<term>[^、。，,「」\sはがを][^、。，,「」はがを]{0,30}?[^\sとでにへ])は\s*"
+            r"^(?P<term>[^、。，,「」\sはがを][^、。，,「」はがを]{0,30}?[^\sとでにへの])は\s*"
             r"(?P<def>[^、。]{2,}.*)$"
         ),
     ),

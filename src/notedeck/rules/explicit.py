@@ -224,7 +224,8 @@ def _run_cards(run: list[_Line], highlights: bool) -> Iterator[Finding]:
             card.append(line)
             continue
         stripped = line.text.strip()
-        if "::" in stripped:  # what a separator needs; most lines have none
+        # `::` is what a separator needs (most lines have none); `:::note` opens a container
+        if "::" in stripped and not stripped.startswith(":::"):
             masked = _masked(stripped)
             if _SEPARATOR.search(masked) and not _PATH.search(masked):
                 yield _single(line)

@@ -46,6 +46,12 @@ _EN_DEFINING = re.compile(
     r"|\bstands\s+for\b|\bknown\s+as\b|\bcalled\b|\bused\s+to\b|\bresponsible\s+for\b",
     re.IGNORECASE,
 )
+# The note speaking of itself: `ここでは…について述べる`, `This section covers…`
+_SELF_REFERENCE = re.compile(
+    r"(?:^ここでは|^本(?:節|章|記事)|^この(?:節|章|記事|ノート|ページ)|について(?:述べ|説明し|まとめ|書)"
+    r"|^(?:in\s+)?this\s+(?:section|chapter|note|article|page|post)\b|^here\s+(?:we|i)\b)",
+    re.IGNORECASE,
+)
 _EN_ARTICLE_START = re.compile(r"^(?:an?|the)\s", re.IGNORECASE)
 _EN_VERB_START = re.compile(r"^[A-Za-z]+s\s", re.ASCII)
 _EN_STATEMENT = re.compile(
@@ -55,6 +61,9 @@ _EN_STATEMENT = re.compile(
 _EN_PRONOUN_START = re.compile(
     r"^(?:it|this|that|these|those|they|there|we|you|i|he|she)\b", re.IGNORECASE
 )
+# `Why I moved to Redis`, `なぜ〜か`: a heading that asks or tells, not a term (a question
+# heading `What is X?` is the question form's)
+_WH_START = re.compile(r"^(?:why|how|when|where|which)\b|^(?:なぜ|どうして|どうやって|どう)", re.I)
 _FIRST_PERSON = re.compile(r"(?:私|僕|自分|筆者|\bI\b|\bmy\b|\bwe\b|\bour\b|\bme\b)")
 _OPINION = re.compile(
     r"(?:思う|思います|感じ|おすすめ|便利|良い|よい|いい|難しい|大事|重要|注意|ポイント|気をつけ|べき"
@@ -157,6 +166,7 @@ def _term_features(term: str) -> tuple[tuple[str, float], ...]:
     found["term_unbalanced"] = 1.0 if not _balanced(text) else 0.0
     found["term_command"] = 1.0 if _COMMAND.match(text) else 0.0
     found["term_first_person"] = 1.0 if _FIRST_PERSON.search(text) else 0.0
+    found["term_wh_start"] = 1.0 if _WH_START.match(text) else 0.0
     found["term_cue_example"] = 1.0 if _EXAMPLE.search(text) else 0.0
     found["term_cue_step"] = 1.0 if _STEP.search(text) else 0.0
     found["term_cue_property"] = 1.0 if _PROPERTY.search(text) else 0.0
@@ -204,6 +214,7 @@ def _definition_features(definition: str) -> tuple[tuple[str, float], ...]:
     found["def_cue_opinion"] = 1.0 if _OPINION.search(text) else 0.0
     found["def_cue_example"] = 1.0 if _EXAMPLE.search(text[:30]) else 0.0
     found["def_cue_step"] = 1.0 if _STEP.search(text) else 0.0
+    found["def_cue_meta"] = 1.0 if _SELF_REFERENCE.search(text) else 0.0
     return tuple(found.items())
 
 

@@ -18,6 +18,9 @@ from ..parse import Block, ListItem, Section
 _BR = re.compile(r"\s*<br\s*/?>\s*", re.IGNORECASE)
 _SENTENCE_OR_COLON_END = re.compile(r"[。．！？!?.:：]\s*$")
 _HARD_BREAK = ("  ", "\\", "\t")
+# A container's fence (`:::note Title`, Zenn's `:::details Title`, the closing `:::`): its
+# title stands on a line of its own, the fences are no text.
+_CONTAINER = re.compile(r"^\s*:{3,}\s*[\w-]*\s*(.*?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,12 @@ def split_breaks(text: str, first_line: int = 0) -> list[tuple[int, str]]:
     joined: list[tuple[int, str]] = []
     above = ""
     for offset, raw in enumerate(text.split("\n")):
+        fence = _CONTAINER.match(raw) if raw.lstrip().startswith(":::") else None
+        if fence:
+            if fence.group(1):
+                joined.append((first_line + offset, fence.group(1)))
+            above = ""
+            continue
         for row in _BR.split(raw):
             if joined and _wraps(above, row):
                 line, kept = joined[-1]
@@ -143,8 +152,13 @@ def _tab_rows(block: Block, index: int, group: int) -> Iterator[Unit]:
         )
 
 
+# A line of tags only (`#flashcards`, which stays in the text for the plugin's rule): no text.
+_TAGS_ONLY = re.compile(r"^\s*(?:#[^\s#]+\s*)+$")
+
+
 def _paragraph_units(block: Block, index: int, group: int) -> Iterator[Unit]:
     rows = split_breaks("\n".join(block.lines), block.line)
+    rows = [(line, text) for line, text in rows if not _TAGS_ONLY.match(text)]
     for position, (line, text) in enumerate(rows):
         yield Unit(
             line,
