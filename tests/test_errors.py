@@ -262,7 +262,10 @@ def test_full_disk_keeps_the_previous_package(
     result = run_cli("build", "notes", "-o", "build", cwd=tmp_path)
     assert result.exit_code == 1
     full = "database or disk is full" if scratch_on_small_disk else "No space left on device"
-    assert result.stderr == f"build: cannot write the package: {full}\n"
+    assert result.stderr == (
+        f"build/notes.apkg: cannot write the package: {full}; nothing was replaced: "
+        "notes/.notedeck/state.json and build/notes.apkg are as before\n"
+    )
     assert_no_traceback(result.output)
     assert snapshot(small_disk) == before
 
@@ -287,7 +290,8 @@ def _fail_packaging(monkeypatch: pytest.MonkeyPatch, failure: BaseException) -> 
         (
             OSError(errno.ENOSPC, "No space left on device"),
             1,
-            "build: cannot write the package: No space left on device\n",
+            "build/notes.apkg: cannot write the package: No space left on device; nothing was "
+            "replaced: notes/.notedeck/state.json and build/notes.apkg are as before\n",
         ),
         (KeyboardInterrupt(), 1, "\nAborted!\n"),
     ],
