@@ -12,6 +12,7 @@ that the next build does not know.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -38,7 +39,9 @@ class Staging:
 
     def scratch(self, target: Path) -> Path:
         """A new empty temporary file beside `target`, to be written and then renamed onto
-        it by `commit` (named as output.replacing names its temporary files)."""
+        it by `commit` (named as output.replacing names its temporary files). OSError when
+        a folder is in the target's place: a rename could not replace it."""
+        _not_a_folder(target)
         handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         os.close(handle)
         self.files.append((target, Path(name)))
@@ -60,9 +63,7 @@ class Staging:
         try:
             for target, scratch in self.files:
                 _flush(scratch)
-                with contextlib.suppress(FileNotFoundError):
-                    if stat.S_ISDIR(os.lstat(target).st_mode):
-                        raise IsADirectoryError(21, "a folder is in its place", str(target))
+                _not_a_folder(target)
         except BaseException:
             self.discard()
             raise
@@ -85,6 +86,12 @@ class Staging:
             with contextlib.suppress(OSError):
                 scratch.unlink()
         self.files.clear()
+
+
+def _not_a_folder(target: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        if stat.S_ISDIR(os.lstat(target).st_mode):
+            raise IsADirectoryError(errno.EISDIR, "a folder is in its place", str(target))
 
 
 def _flush(path: Path) -> None:
