@@ -138,7 +138,10 @@ def refuse_non_collection(path: Path) -> None:
             connection.close()
     except sqlite3.Error as exc:
         raise NotedeckError(f"{path}: cannot open the Anki collection: {exc}") from None
-    if not {"col", "notes", "cards"} <= tables:
+    # A collection Anki holds open may have its tables only in its WAL still: Anki then
+    # refuses it as open (see open_collection).
+    wal = path.with_name(path.name + "-wal")
+    if not {"col", "notes", "cards"} <= tables and not wal.exists():
         raise NotedeckError(
             f"{path}: cannot open the Anki collection: a SQLite database without Anki's tables"
         )
