@@ -8,6 +8,7 @@ import json
 import os
 import re
 import selectors
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -23,7 +24,7 @@ from notedeck import locks
 from notedeck.build import BuildOptions
 from notedeck.cache import CACHE_DIR, CACHE_FILE, JOURNAL_FILE
 from notedeck.errors import NotedeckError
-from notedeck.identity import LEGACY_STATE_NAME, load_state
+from notedeck.identity import LEGACY_STATE_NAME, MAX_STATE_BYTES, load_state
 from notedeck.sync import LOCKED, open_collection, sync
 from tests.conftest import run_cli
 from tests.hostile_helpers import GOOD, assert_no_traceback, package_notes, snapshot
@@ -181,6 +182,11 @@ def test_two_builds_at_once_both_finish_and_leave_a_valid_state(tmp_path: Path) 
     assert again.stderr == ""
 
 
+@pytest.mark.parametrize("command", ["build", "watch", "push", "sync"])
+def test_every_command_that_builds_can_wait_for_another(command: str) -> None:
+    assert "--wait" in run_cli(command, "--help").stdout
+
+
 def test_the_write_probe_has_a_name_of_its_own(tmp_path: Path) -> None:
     """The probe was `.notedeck-write-test` in both builds: one removed the other's."""
     (tmp_path / "build" / ".notedeck-write-test").mkdir(parents=True)
@@ -255,6 +261,37 @@ def test_a_folder_at_the_state_path_stops_the_build_and_keeps_the_package(
     assert (tmp_path / PACKAGE).read_bytes() == package
     assert (tmp_path / STATE).is_dir()
     assert _temporary_files(tmp_path / "build", notes) == []
+
+
+def test_the_state_and_package_are_flushed_then_renamed_state_first(tmp_path: Path) -> None:
+    """The commit as the kernel sees it (strace): both new files fsynced before either is
+    renamed, the state renamed before the package, then both folders fsynced."""
+    if shutil.which("strace") is None:
+        pytest.skip("strace is not installed")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "good.md").write_bytes(GOOD)
+    log = tmp_path / "trace.log"
+    command = ["strace", "-f", "-y", "-e", "trace=fsync,rename,renameat,renameat2", "-o"]
+    command += [str(log), sys.executable, "-m", "notedeck", "build", "notes", "-o", "build", "-q"]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    if done.returncode != 0 and "ptrace" in done.stderr:
+        pytest.skip(f"strace cannot trace here: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr
+    calls = []
+    for line in log.read_text().splitlines():
+        found = re.search(r"(fsync)\(\d+<([^>]*)>\)|(rename\w*)\(.*\"([^\"]+)\"\) = 0", line)
+        if found and found.group(1):
+            calls.append(("fsync", Path(found.group(2)).name))
+        elif found:
+            calls.append(("rename", found.group(4)))
+    state_at = calls.index(("rename", str(STATE)))
+    package_at = calls.index(("rename", str(PACKAGE)))
+    flushed = [name for call, name in calls[:state_at] if call == "fsync"]
+    assert [n.split(".")[1:3] for n in flushed] == [["state", "json"], ["notes", "apkg"]]
+    assert state_at + 1 == package_at  # nothing in between: the two renames are the commit
+    after = [name for call, name in calls[package_at:] if call == "fsync"]
+    assert after[:2] == [".notedeck", "build"]
 
 
 # 3. A FIFO where the state or the cache was ---------------------------------------------
@@ -423,11 +460,33 @@ def test_a_state_file_from_a_newer_notedeck_is_refused_and_kept(tmp_path: Path) 
     )
     assert done.stdout == ""
     assert (snapshot(tmp_path / "build"), (tmp_path / STATE).read_bytes()) == before
+    # `check` shows what stops the build as a warning, and exits 0.
+    checked = notedeck("check", "notes", cwd=tmp_path)
+    assert checked.returncode == 0
+    assert (
+        f"{STATE}\n  1  warning    the state file is version 2, written by a newer notedeck"
+        in checked.stdout
+    )
     # On purpose: the state is built afresh and replaces the newer one.
     done = notedeck("build", "notes", "-o", "build", "--rebuild-state", cwd=tmp_path)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith("build/notes.apkg: 2 cards from 2 notes (2 added)")
     assert json.loads((tmp_path / STATE).read_text(encoding="utf-8"))["version"] == 1
+
+
+def test_a_state_file_beyond_the_size_bound_is_refused_and_kept(tmp_path: Path) -> None:
+    notes = _vault(tmp_path)
+    (notes / "other.md").write_bytes(OTHER)
+    before = snapshot(tmp_path / "build")
+    with (tmp_path / STATE).open("r+b") as stream:  # sparse: no gigabyte written
+        stream.truncate(MAX_STATE_BYTES + 1)
+    done = notedeck("build", "notes", "-o", "build", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"{STATE}: cannot read the state file: larger than 1024 MB; fix that, {REBUILD}\n"
+    )
+    assert snapshot(tmp_path / "build") == before
+    assert (tmp_path / STATE).stat().st_size == MAX_STATE_BYTES + 1
 
 
 @pytest.mark.usefixtures("permissions_hold")
