@@ -360,7 +360,7 @@ def write(
                     kept = None  # no copy of this package's collection to change next time
             kept_copies.append(kept)
         if options.before_commit is not None:
-            writing = ""
+            writing = "cannot finish the build before its commit"
             options.before_commit(Staged(report, new_state, staging.staged()))
         writing = "cannot flush the new files to the disk"
         staging.commit()
@@ -374,7 +374,7 @@ def write(
         staging.discard()
         raise NotedeckError(
             f"{writing}: {exc.strerror or exc}; nothing was replaced: "
-            f"{' and '.join(map(str, staging_targets(state_path, targets)))} are as before"
+            f"{' and '.join(map(str, _replaced_files(state_path, targets)))} are as before"
         ) from None
     except BaseException:
         staging.discard()
@@ -403,7 +403,7 @@ def write(
     return report
 
 
-def staging_targets(state_path: Path, targets: Sequence[tuple[Path, Any]]) -> list[Path]:
+def _replaced_files(state_path: Path, targets: Sequence[tuple[Path, Any]]) -> list[Path]:
     """The files one build replaces: its state file, then its packages."""
     return [state_path, *(path for path, _ in targets)]
 
@@ -419,8 +419,7 @@ def build_warnings(extraction: Extraction) -> list[Diagnostic]:
         try:
             found += identity.load_state(root / identity.STATE_DIR, extraction.config.namespace)[1]
         except identity.StateRefused as exc:  # what stops `build`: a warning of `check`
-            path, _, message = exc.format_message().partition(": ")
-            found.append(warning(path, 1, message))
+            found.append(warning(exc.path, 1, exc.reason))
     return [d for d in found if d.severity == "warning"]
 
 

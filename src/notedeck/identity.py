@@ -195,6 +195,11 @@ class StateRefused(NotedeckError):
     over it would give its renamed cards new GUIDs, so the build stops (as git and SQLite do
     with what they cannot read) unless asked to start afresh."""
 
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
 
 # The state file of 20,000 cards is 13 MB; a file beyond this is not one notedeck wrote.
 MAX_STATE_BYTES = 1 << 30
@@ -228,14 +233,12 @@ def load_state(
     except (FileNotFoundError, NotADirectoryError) as exc:
         if isinstance(exc, NotADirectoryError) and folder.exists():
             raise StateRefused(
-                f"{folder}: cannot read the state file: the state folder is a file; move it "
-                f"away, {REBUILD_HINT}"
+                folder, f"cannot read the state file: the state folder is a file; {REBUILD_HINT}"
             ) from None
         return None, []
     except OSError as exc:
-        raise StateRefused(
-            f"{path}: cannot read the state file: {exc.strerror or exc}; fix that, " + REBUILD_HINT
-        ) from None
+        reason = f"cannot read the state file: {exc.strerror or exc}; fix that, {REBUILD_HINT}"
+        raise StateRefused(path, reason) from None
     parsed, problems = _parsed_state(data, str(path))
     if parsed is None:
         return None, problems
@@ -271,8 +274,9 @@ def _parsed_state(data: bytes, shown: str) -> tuple[State | None, list[Diagnosti
     version = raw.get("version")
     if type(version) is int and version > STATE_VERSION:
         raise StateRefused(
-            f"{shown}: the state file is version {version}, written by a newer notedeck (this "
-            f"one reads version {STATE_VERSION}); upgrade notedeck, {REBUILD_HINT}"
+            shown,
+            f"the state file is version {version}, written by a newer notedeck (this one "
+            f"reads version {STATE_VERSION}); upgrade notedeck, {REBUILD_HINT}",
         )
     if version != STATE_VERSION or type(version) is not int:
         return corrupt(f"unknown version {version!r}")
