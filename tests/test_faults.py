@@ -27,7 +27,13 @@ from notedeck.errors import NotedeckError
 from notedeck.identity import LEGACY_STATE_NAME, MAX_STATE_BYTES, load_state
 from notedeck.sync import LOCKED, open_collection, sync
 from tests.conftest import run_cli
-from tests.hostile_helpers import GOOD, assert_no_traceback, package_notes, snapshot
+from tests.hostile_helpers import (
+    GOOD,
+    assert_no_traceback,
+    made_up_word,
+    package_notes,
+    snapshot,
+)
 from tests.test_errors import _many_cards, notedeck, permissions_hold
 
 STATE = Path("notes/.notedeck/state.json")
@@ -159,27 +165,42 @@ def test_wait_queues_the_build_behind_the_one_holding_the_folder(tmp_path: Path)
     ]
 
 
-def test_two_builds_at_once_both_finish_and_leave_a_valid_state(tmp_path: Path) -> None:
-    """The race of the issue: two builds into one folder, each with its own edit."""
+def test_builds_at_once_never_corrupt_the_state(tmp_path: Path) -> None:
+    """The race of the issue, in rounds of two builds into one folder, each after an edit of
+    its own: with --wait both finish; without, each finishes or is refused with the one line
+    that names the other, never another error; the state is valid after every round."""
     notes = _vault(tmp_path)
-    (notes / "other.md").write_bytes(OTHER)
-    first = _background("build", "notes", "-o", "build", "--wait", cwd=tmp_path)
-    (notes / "third.md").write_bytes(b"## Health check\n\nA probe of a target's port.\n")
-    second = _background("build", "notes", "-o", "build", "--wait", cwd=tmp_path)
-    for process in (first, second):
-        _, stderr = process.communicate(timeout=120)
-        assert process.returncode == 0, stderr
-        assert_no_traceback(stderr)
-    state, warnings = load_state(notes / ".notedeck")
-    assert warnings == [] and state is not None
-    assert sorted(e.term for e in state.entries.values()) == [
-        "Health check",
-        "Listener",
-        "Target group",
-    ]
+    terms = ["Listener"]
+    for round_ in range(4):
+        wait = ["--wait"] if round_ % 2 == 0 else []
+        processes = []
+        for index, which in enumerate(("a", "b")):
+            term = made_up_word(10 + 2 * round_ + index)
+            (notes / f"{which}{round_}.md").write_text(
+                f"## {term}\n\nA definition written in round {round_} by {which}.\n",
+                encoding="utf-8",
+            )
+            terms.append(term)
+            processes.append(_background("build", "notes", "-o", "build", *wait, cwd=tmp_path))
+        for process in processes:
+            _, stderr = process.communicate(timeout=120)
+            assert_no_traceback(stderr)
+            if process.returncode != 0:
+                assert not wait, stderr
+                assert re.fullmatch(
+                    r"\S+/lock: another notedeck \(process \d+\) is building .*--wait to "
+                    r"queue behind it\n",
+                    stderr,
+                ), stderr
+        state, warnings = load_state(notes / ".notedeck")
+        assert warnings == [] and state is not None
+        assert set(e.term for e in state.entries.values()) <= set(terms)
     again = run_cli("build", "notes", "-o", "build", cwd=tmp_path)
-    assert again.stdout.startswith("build/notes.apkg: 3 cards from 3 notes (3 unchanged)")
     assert again.stderr == ""
+    state, _ = load_state(notes / ".notedeck")
+    assert state is not None
+    assert sorted(e.term for e in state.entries.values()) == sorted(terms)
+    assert sorted(n["fields"][0] for n in package_notes(tmp_path / PACKAGE)) == sorted(terms)
 
 
 @pytest.mark.parametrize("command", ["build", "watch", "push", "sync"])

@@ -94,10 +94,16 @@ def _acquire(path: str, lock: Lock, wait: bool, echo: Echo | None) -> int:
     """A descriptor of the lock file at `path`, locked."""
     told = False
     shown = lock.folder / LOCK_NAME
+    tries = 100
     while True:
         try:
             lock.folder.mkdir(parents=True, exist_ok=True)  # again: the last holder removed it
             descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
+        except FileNotFoundError as exc:  # the folder went with the last holder's lock file
+            tries -= 1
+            if tries:
+                continue
+            raise lock.problem(exc) from None
         except OSError as exc:
             raise lock.problem(exc) from None
         try:
