@@ -17,6 +17,7 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -220,8 +221,15 @@ def test_read_only_output_or_state_folder(tmp_path: Path, folder: str, message: 
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A real 200 KiB file system (tmpfs) as the output folder; skipped where mounting is
     not allowed."""
-    mount_point = tmp_path / "build"
-    mount_point.mkdir()
+    with mounted_small_disk(tmp_path / "build") as mount_point:
+        yield mount_point
+
+
+@contextmanager
+def mounted_small_disk(mount_point: Path) -> Iterator[Path]:
+    """A real 200 KiB file system (tmpfs) mounted at `mount_point` (made when missing) for the
+    block; skipped where mounting is not allowed."""
+    mount_point.mkdir(parents=True, exist_ok=True)
     mounted = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(mount_point)],
         capture_output=True,

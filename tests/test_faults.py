@@ -34,7 +34,7 @@ from tests.hostile_helpers import (
     package_notes,
     snapshot,
 )
-from tests.test_errors import _many_cards, notedeck, permissions_hold
+from tests.test_errors import _many_cards, mounted_small_disk, notedeck, permissions_hold
 
 STATE = Path("notes/.notedeck/state.json")
 PACKAGE = Path("build/notes.apkg")
@@ -86,26 +86,6 @@ def _first_line(process: subprocess.Popen[str], timeout: float = 60) -> str:
             process.kill()
             pytest.fail("no line on stderr")
     return process.stderr.readline()
-
-
-@contextmanager
-def _small_disk(mount_point: Path, size: str = "200k") -> Iterator[Path]:
-    """A real tmpfs of `size` at `mount_point`; skipped where mounting is not allowed."""
-    mount_point.mkdir(parents=True, exist_ok=True)
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root")
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", str(mount_point)], check=True)
 
 
 # 1. One build at a time per output folder and per notes root ------------------------------
@@ -223,7 +203,7 @@ def test_the_write_probe_has_a_name_of_its_own(tmp_path: Path) -> None:
 
 def test_a_full_disk_for_the_state_replaces_no_package(tmp_path: Path) -> None:
     """The state is beside the notes: when it does not fit, the new package must not land."""
-    with _small_disk(tmp_path / "notes" / ".notedeck"):
+    with mounted_small_disk(tmp_path / "notes" / ".notedeck"):
         notes = _vault(tmp_path)
         before = (tmp_path / PACKAGE).read_bytes(), (tmp_path / STATE).read_bytes()
         (notes / "many.md").write_bytes(_many_cards(400))  # a state of 400 cards: 200k is full
@@ -245,7 +225,7 @@ def test_a_cold_build_onto_a_full_disk_writes_neither_package_nor_state(tmp_path
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "many.md").write_bytes(_many_cards(300))
-    with _small_disk(tmp_path / "build"):
+    with mounted_small_disk(tmp_path / "build"):
         done = notedeck("build", "notes", "-o", "build", cwd=tmp_path)
         assert done.returncode == 1
         assert done.stderr == (
