@@ -62,6 +62,9 @@ def holding(lock: Lock, *, wait: bool = False, echo: Echo | None = None) -> Iter
     The lock file is removed when the lock is given up, and so are the folders made for it
     when nothing else was put in them: a build that fails before writing leaves no trace.
     """
+    if not hasattr(os, "lockf"):  # pragma: no cover - Windows: no POSIX record locks
+        yield
+        return
     folder = lock.folder
     made = [p for p in (folder, *folder.parents) if not p.exists()]  # the deepest first
     try:
