@@ -17,6 +17,7 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -220,8 +221,15 @@ def test_read_only_output_or_state_folder(tmp_path: Path, folder: str, message: 
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A real 200 KiB file system (tmpfs) as the output folder; skipped where mounting is
     not allowed."""
-    mount_point = tmp_path / "build"
-    mount_point.mkdir()
+    with mounted_small_disk(tmp_path / "build") as mount_point:
+        yield mount_point
+
+
+@contextmanager
+def mounted_small_disk(mount_point: Path) -> Iterator[Path]:
+    """A real 200 KiB file system (tmpfs) mounted at `mount_point` (made when missing) for the
+    block; skipped where mounting is not allowed."""
+    mount_point.mkdir(parents=True, exist_ok=True)
     mounted = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(mount_point)],
         capture_output=True,
@@ -262,7 +270,10 @@ def test_full_disk_keeps_the_previous_package(
     result = run_cli("build", "notes", "-o", "build", cwd=tmp_path)
     assert result.exit_code == 1
     full = "database or disk is full" if scratch_on_small_disk else "No space left on device"
-    assert result.stderr == f"build: cannot write the package: {full}\n"
+    assert result.stderr == (
+        f"build/notes.apkg: cannot write the package: {full}; nothing was replaced: "
+        "notes/.notedeck/state.json and build/notes.apkg are as before\n"
+    )
     assert_no_traceback(result.output)
     assert snapshot(small_disk) == before
 
@@ -287,7 +298,8 @@ def _fail_packaging(monkeypatch: pytest.MonkeyPatch, failure: BaseException) -> 
         (
             OSError(errno.ENOSPC, "No space left on device"),
             1,
-            "build: cannot write the package: No space left on device\n",
+            "build/notes.apkg: cannot write the package: No space left on device; nothing was "
+            "replaced: notes/.notedeck/state.json and build/notes.apkg are as before\n",
         ),
         (KeyboardInterrupt(), 1, "\nAborted!\n"),
     ],

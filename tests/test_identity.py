@@ -296,10 +296,8 @@ def test_a_missing_state_file_is_a_quiet_fresh_start(tmp_path: Path) -> None:
         (b"{not json", "Expecting property name"),
         (b"", "Expecting value"),
         (b"[1, 2]", "not a JSON object with notes"),
-        (b'{"version": 99, "notes": {}}', "unknown version 99"),
-        (b'{"version": 1, "notes": {"g": {"key": "k"}}}', "a note lacks 'hash'"),
-        (b'{"version": 1, "notes": {"g": 5}}', "a note is not a JSON object"),
-        (b'{"version": 1, "notes": {"g": {"key": "k", "hash": "h", "mod": "soon"}}}', "int()"),
+        (b'{"version": 0, "notes": {}}', "unknown version 0"),
+        (b'{"version": "1", "notes": {}}', "unknown version '1'"),
         (b"\xff\xfe\x00garbage", "codec can't decode"),
     ],
 )
@@ -313,6 +311,30 @@ def test_a_corrupt_state_file_is_a_warning_and_a_fresh_start(
     message = str(warnings[0])
     assert message.startswith(f"{tmp_path / STATE_NAME}:1: warning: state file is corrupt (")
     assert reason in message and message.endswith("rebuilding from scratch")
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b'{"version": 1, "notes": {"g": {"key": "k"}}}', "'hash' is missing, not a text"),
+        (b'{"version": 1, "notes": {"g": 5}}', "not a JSON object"),
+        (
+            b'{"version": 1, "notes": {"g": {"key": "k", "hash": "h", "term": "t", '
+            b'"definition_hash": "d", "deck": "D", "model": "notedeck Basic", "mod": "soon"}}}',
+            "'mod' is 'soon', not a whole number from 0 to 2**53",
+        ),
+    ],
+)
+def test_a_note_with_bad_values_is_left_out_with_a_warning(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    (tmp_path / STATE_NAME).write_bytes(content)
+    state, warnings = load_state(tmp_path)
+    assert state is not None and state.entries == {}
+    assert [str(w) for w in warnings] == [
+        f"{tmp_path / STATE_NAME}:1: warning: state file: 1 note with bad values left out "
+        f"({reason}); its card may get a new GUID"
+    ]
 
 
 def test_a_state_file_of_another_namespace_is_not_used(tmp_path: Path) -> None:

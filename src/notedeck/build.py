@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
+import os
 import sqlite3
+import sys
+import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager as ContextManager
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import adopt, identity
+from . import adopt, identity, locks
 from . import cache as cache_module
-from .errors import Diagnostic, NotedeckError, UsageProblem
+from .commit import NotCommitted, Staging
+from .errors import Diagnostic, NotedeckError, UsageProblem, warning
 from .extract import Extraction, extract_paths
 from .output import write_atomic
 from .package import models_hash, update_package, write_package
@@ -38,6 +44,25 @@ class BuildOptions:
     # A package or collection notedeck wrote earlier: the state is rebuilt from its notes.
     adopt: Path | None = None
     write: bool = True  # False: plan only (push --dry-run), no package or state file written
+    wait: bool = False  # another build holds the output folder or the notes: wait, not fail
+    rebuild_state: bool = False  # ignore the state file, even one that cannot be read
+    # Called once the package and state are written, before they replace the old ones (sync
+    # writes Anki there: the state moves on only once Anki has what it says).
+    before_commit: Callable[[Staged], None] | None = None
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A build about to be committed: its report, its new state, and the temporary file that
+    holds each package's new content until the commit (none when nothing is rewritten)."""
+
+    report: Report
+    state: identity.State
+    packages: dict[Path, Path]
+
+    def readable(self, package: Path) -> Path:
+        """Where the package's new content can be read now."""
+        return self.packages.get(package, package)
 
 
 def package_name(paths: Sequence[Path], configured: str | None) -> str:
@@ -57,8 +82,22 @@ def build(
 ) -> Report:
     """Build the notes under `paths` into packages in `options.out`; raise NotedeckError on
     errors in the notes, before anything is written."""
-    with _collector_paused():
-        return _build(paths, options or BuildOptions(), overrides)
+    options = options or BuildOptions()
+    with locked(paths, options), _collector_paused():
+        return _build(paths, options, overrides)
+
+
+def locked(paths: Sequence[Path], options: BuildOptions) -> ContextManager[None]:
+    """The locks a build of `paths` with `options` holds from its first read to its last
+    write (see locks.py): the output folder's, and the notes root's when it writes the state.
+    """
+    _not_a_file(options.out)
+    folder = notes_root(paths) / identity.STATE_DIR if options.write else None
+    return locks.build_locks(options.out, folder, wait=options.wait, echo=_tell)
+
+
+def _tell(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def build_after(
@@ -69,10 +108,17 @@ def build_after(
     """Build as `build` does; also the state of the build before (what sync and push --prune
     may delete: None when there was none, or when it was of another namespace, whose notes
     are not this build's) and the state now."""
+    with locked(paths, options):  # no other build may move the state between the two reads
+        return _build_after(paths, options, overrides)
+
+
+def _build_after(
+    paths: Sequence[Path],
+    options: BuildOptions,
+    overrides: dict[str, Any] | None = None,
+) -> tuple[Report, identity.State | None, identity.State | None]:
     folder = notes_root(paths) / identity.STATE_DIR
-    previous, _ = identity.load_state(folder)
-    if previous is None:  # kept in the output folder before, moved by the build below
-        previous, _ = identity.load_state(options.out, name=identity.LEGACY_STATE_NAME)
+    previous = previous_state(paths, options)
     report = build(paths, options, overrides)
     current, _ = identity.load_state(folder)
     if current is None and not options.write:  # a dry run moved nothing: still the old place
@@ -80,6 +126,19 @@ def build_after(
     if previous is not None and (current is None or current.namespace != previous.namespace):
         previous = None
     return report, previous, current
+
+
+def previous_state(paths: Sequence[Path], options: BuildOptions) -> identity.State | None:
+    """The state the last build of `paths` left (None when there is none, or with
+    --rebuild-state); raises StateRefused as a build would."""
+    if options.rebuild_state:
+        return None
+    previous, _ = identity.load_state(notes_root(paths) / identity.STATE_DIR)
+    if previous is None:  # kept in the output folder before, moved by the next build
+        legacy = options.out / identity.LEGACY_STATE_NAME
+        if legacy.is_file():
+            previous, _ = identity.load_state(options.out, name=identity.LEGACY_STATE_NAME)
+    return previous
 
 
 @contextmanager
@@ -184,7 +243,11 @@ def write(
     snapshot = last.state if last is not None else None
     root = extraction.roots[0] if extraction.roots else notes_root(paths)
     folder = root / identity.STATE_DIR
-    state, state_warnings, legacy = _load_state(folder, out, cfg.namespace, snapshot)
+    state, state_warnings, legacy = (
+        (None, [], None)
+        if options.rebuild_state
+        else _load_state(folder, out, cfg.namespace, snapshot)
+    )
     adopted = ""
     if options.adopt is not None:
         old_notes = adopt.read_notes(options.adopt)
@@ -218,7 +281,13 @@ def write(
     name = package_name(paths, cfg.package)
     report = Report(
         warnings=sort_warnings(
-            [*extraction.diagnostics, *render_warnings, *state_warnings, *diagnostics]
+            [
+                *extraction.diagnostics,
+                *render_warnings,
+                *state_warnings,
+                *diagnostics,
+                *(cache.warnings if cache is not None else ()),
+            ]
         ),
         notes_read=len({c.location.path for c in extraction.cards}),
         errors=sorted([*extraction.errors, *errors]),
@@ -232,75 +301,111 @@ def write(
         targets = [(out / f"{_file_safe(name)}.apkg", planned)]
     # Only cards that show images: hashing every card costs a tenth of a large rebuild.
     media_of = {r.card: r.media for r in rendered if r.media}
+    report.packages.extend(path for path, _ in targets)
+    report.planned = planned
     try:
         media = []
         for _, items in targets:
             shown = [item.card for item in items if item.card is not None] if media_of else []
             media.append(_media_files(out, [m for card in shown for m in media_of.get(card, ())]))
-        layout = [
-            (str(path), tuple(p.name for p in files), _order(items, new_state.models_mod))
-            for (path, items), files in zip(targets, media, strict=True)
-        ]
-        from_snapshot = last is not None and state is last.state.state
-        before = {w.path: w for w in last.packages} if last is not None else {}
-        unchanged = (
-            from_snapshot
-            and new_state == state
-            and [(w.path, w.media, w.order) for w in before.values()] == layout
-            and all(w.stamp == identity.file_stamp(Path(w.path)) for w in before.values())
-        )
-        if not unchanged and options.write:
-            written = []
-            for (path, items), files, (name, names, order) in zip(
-                targets, media, layout, strict=True
-            ):
-                kept = _kept_collection(cache, path)
-                old = before.get(name)
-                updated = False
-                if (
-                    from_snapshot
-                    and state is not None
-                    and kept is not None
-                    and old is not None
-                    and (old.media, old.order) == (names, order)
-                    and old.stamp == identity.file_stamp(path)
-                    and old.kept_stamp is not None
-                    and old.kept_stamp == identity.file_stamp(kept)
-                ):
-                    changed = _changed(items, state, new_state)
-                    try:
-                        updated = update_package(changed, path, kept, files)
-                    except (OSError, sqlite3.Error):  # the kept copy is gone or damaged
-                        updated = False
-                if not updated:
-                    # The note types' mod moves only when they change (see identity.plan).
-                    models_mod = new_state.models_mod
-                    if not write_package(items, path, files, now=models_mod, keep=kept):
-                        kept = None  # no copy of this package's collection to change next time
-                stamps = identity.file_stamp(path), identity.file_stamp(kept) if kept else None
-                written.append(Written(name, names, order, *stamps))
-            try:
-                saved = identity.save_state(folder, new_state, snapshot)
-            except OSError as exc:
-                raise NotedeckError(
-                    f"{folder / identity.STATE_NAME}: cannot write the state file: "
-                    f"{exc.strerror or exc}"
-                ) from None
-            if cache is not None:
-                cache.next_record = Record(saved, tuple(written))
-            if adopted:
-                report.notices.append(adopted)
-            if legacy is not None:
-                legacy.unlink(missing_ok=True)
-                report.notices.append(
-                    f"{legacy}: the card identities moved to {folder / identity.STATE_NAME}, "
-                    "beside your notes (commit it with them)"
-                )
     except OSError as exc:
-        raise NotedeckError(f"{out}: cannot write the package: {exc.strerror or exc}") from None
-    report.packages.extend(path for path, _ in targets)
-    report.planned = planned
+        raise NotedeckError(f"{out}: cannot write the media files: {exc.strerror or exc}") from None
+    layout = [
+        (str(path), tuple(p.name for p in files), _order(items, new_state.models_mod))
+        for (path, items), files in zip(targets, media, strict=True)
+    ]
+    from_snapshot = last is not None and state is last.state.state
+    before = {w.path: w for w in last.packages} if last is not None else {}
+    unchanged = (
+        from_snapshot
+        and new_state == state
+        and [(w.path, w.media, w.order) for w in before.values()] == layout
+        and all(w.stamp == identity.file_stamp(Path(w.path)) for w in before.values())
+    )
+    if unchanged or not options.write:
+        if options.before_commit is not None:
+            options.before_commit(Staged(report, new_state, {}))
+        return report
+    state_path = folder / identity.STATE_NAME
+    staging = Staging()
+    writing = f"{state_path}: cannot write the state file"
+    try:
+        saved = identity.save_state(folder, new_state, snapshot, into=staging.scratch(state_path))
+        kept_copies: list[Path | None] = []
+        for (path, items), files, (name, names, order) in zip(targets, media, layout, strict=True):
+            writing = f"{path}: cannot write the package"
+            scratch = staging.scratch(path)
+            kept = _kept_collection(cache, path)
+            old = before.get(name)
+            updated = False
+            if (
+                from_snapshot
+                and state is not None
+                and kept is not None
+                and old is not None
+                and (old.media, old.order) == (names, order)
+                and old.stamp == identity.file_stamp(path)
+                and old.kept_stamp is not None
+                and old.kept_stamp == identity.file_stamp(kept)
+            ):
+                changed = _changed(items, state, new_state)
+                try:
+                    updated = update_package(changed, scratch, kept, files)
+                except (OSError, sqlite3.Error):  # the kept copy is gone or damaged
+                    updated = False
+            if not updated:
+                # The note types' mod moves only when they change (see identity.plan).
+                models_mod = new_state.models_mod
+                if not write_package(items, scratch, files, now=models_mod, keep=kept):
+                    kept = None  # no copy of this package's collection to change next time
+            kept_copies.append(kept)
+        if options.before_commit is not None:
+            writing = "cannot finish the build before its commit"
+            options.before_commit(Staged(report, new_state, staging.staged()))
+        writing = "cannot flush the new files to the disk"
+        staging.commit()
+    except NotCommitted as exc:
+        replaced = ", ".join(map(str, exc.replaced)) or "nothing"
+        raise NotedeckError(
+            f"{exc.failed}: cannot replace it: {exc.reason}; replaced: {replaced}; "
+            f"not replaced: {', '.join(map(str, exc.kept))}"
+        ) from None
+    except OSError as exc:
+        staging.discard()
+        raise NotedeckError(
+            f"{writing}: {exc.strerror or exc}; nothing was replaced: "
+            f"{' and '.join(map(str, _replaced_files(state_path, targets)))} are as before"
+        ) from None
+    except BaseException:
+        staging.discard()
+        raise
+    saved = dataclasses.replace(saved, stamp=identity.file_stamp(state_path))
+    written = [
+        Written(
+            name,
+            names,
+            order,
+            identity.file_stamp(Path(name)),
+            identity.file_stamp(kept) if kept else None,
+        )
+        for (name, names, order), kept in zip(layout, kept_copies, strict=True)
+    ]
+    if cache is not None:
+        cache.next_record = Record(saved, tuple(written))
+    if adopted:
+        report.notices.append(adopted)
+    if legacy is not None:
+        legacy.unlink(missing_ok=True)
+        report.notices.append(
+            f"{legacy}: the card identities moved to {folder / identity.STATE_NAME}, "
+            "beside your notes (commit it with them)"
+        )
     return report
+
+
+def _replaced_files(state_path: Path, targets: Sequence[tuple[Path, Any]]) -> list[Path]:
+    """The files one build replaces: its state file, then its packages."""
+    return [state_path, *(path for path, _ in targets)]
 
 
 def build_warnings(extraction: Extraction) -> list[Diagnostic]:
@@ -311,7 +416,10 @@ def build_warnings(extraction: Extraction) -> list[Diagnostic]:
     found += identity.assign_keys(extraction.cards)[1]
     root = extraction.roots[0] if extraction.roots else None
     if root is not None:
-        found += identity.load_state(root / identity.STATE_DIR, extraction.config.namespace)[1]
+        try:
+            found += identity.load_state(root / identity.STATE_DIR, extraction.config.namespace)[1]
+        except identity.StateRefused as exc:  # what stops `build`: a warning of `check`
+            found.append(warning(exc.path, 1, exc.reason))
     return [d for d in found if d.severity == "warning"]
 
 
@@ -327,11 +435,15 @@ def _load_state(
     before (the output folder): then also that old file's path, to remove once the state is
     written to its new place."""
     legacy = out / identity.LEGACY_STATE_NAME
-    if not (folder / identity.STATE_NAME).exists() and legacy.is_file():
+    state, warnings = identity.load_state(folder, namespace, snapshot)
+    if state is not None or (folder / identity.STATE_NAME).exists():
+        return state, warnings, None
+    if legacy.is_file():
         state, warnings = identity.load_state(out, namespace, name=identity.LEGACY_STATE_NAME)
         return state, warnings, legacy
-    state, warnings = identity.load_state(folder, namespace, snapshot)
-    return state, warnings, None
+    if os.path.lexists(legacy):  # a FIFO or a folder where the old state file was: not read
+        return None, [warning(str(legacy), 1, "not a regular file; ignored")], None
+    return None, warnings, None
 
 
 def _scope(paths: Sequence[Path], root: Path) -> tuple[str, ...] | None:
@@ -452,9 +564,13 @@ def _rendered(extraction: Extraction) -> list[RenderedCard]:
 
 
 def _prepare_output(out: Path) -> None:
+    _not_a_file(out)
+    _writable_folder(out, "output folder")
+
+
+def _not_a_file(out: Path) -> None:
     if out.exists() and not out.is_dir():  # `-o afile`: a wrong flag, not a broken note
         raise UsageProblem(f"{out}: the output path is a file, not a folder")
-    _writable_folder(out, "output folder")
 
 
 def _writable_folder(folder: Path, what: str) -> None:
@@ -466,10 +582,11 @@ def _writable_folder(folder: Path, what: str) -> None:
         raise NotedeckError(f"{folder}: cannot create the {what}: {exc.strerror or exc}") from None
     if not folder.is_dir():
         raise NotedeckError(f"{folder}: the {what} path is not a folder")
-    probe = folder / ".notedeck-write-test"
     try:
-        probe.write_bytes(b"")
-        probe.unlink()
+        # A probe of its own: two builds sharing one name removed each other's.
+        handle, probe = tempfile.mkstemp(prefix=".notedeck-write-test.", dir=folder)
+        os.close(handle)
+        os.unlink(probe)
     except OSError as exc:
         raise NotedeckError(
             f"{folder}: cannot write to the {what}: {exc.strerror or exc}"

@@ -36,9 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import Diagnostic
+from .errors import Diagnostic, warning
 from .output import write_atomic
 from .sources import read_note_bytes
+from .untrusted import NotRegular, open_regular
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -108,6 +109,8 @@ class Cache:
     # a stat not recorded only costs reading that note again.
     stats: dict[str, tuple[tuple[int, ...], bytes]] = field(default_factory=dict)
     next_stats: dict[str, tuple[tuple[int, ...], bytes]] = field(default_factory=dict)
+    # A cache file that is not a regular file (a FIFO would hang the build): one warning each.
+    warnings: list[Diagnostic] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -179,18 +182,19 @@ def load(out: Path) -> Cache:
     the journal: the entries and record changes of the builds since (see `save`).
     """
     folder = out / CACHE_DIR
-    saved = _read(folder / CACHE_FILE)
+    problems: list[Diagnostic] = []
+    saved = _read(folder / CACHE_FILE, problems)
     if saved is None:
-        return Cache(folder)
+        return Cache(folder, warnings=problems)
     entries = saved.get("entries")
-    cache = Cache(folder, entries if isinstance(entries, dict) else {})
+    cache = Cache(folder, entries if isinstance(entries, dict) else {}, warnings=problems)
     cache.record = cache.next_record = saved.get("record")
     cache.base_keys = frozenset(cache.previous)
     cache.base_record = cache.record
     cache.base_stamp = _stamp(folder / CACHE_FILE)
     stats = saved.get("stats")
     cache.stats = stats if isinstance(stats, dict) else {}
-    journal = _read(folder / JOURNAL_FILE)
+    journal = _read(folder / JOURNAL_FILE, problems)
     if journal is not None and journal.get("base") == cache.base_stamp:
         try:
             added, keys = journal["entries"], journal["keys"]
@@ -207,10 +211,13 @@ def load(out: Path) -> Cache:
     return cache
 
 
-def _read(path: Path) -> dict[str, Any] | None:
+def _read(path: Path, problems: list[Diagnostic]) -> dict[str, Any] | None:
     try:
-        with path.open("rb") as stream:
+        with open_regular(path) as stream:
             saved = _OwnClassesUnpickler(stream).load()
+    except NotRegular as exc:
+        problems.append(warning(str(path), 1, f"{exc.strerror}; the cache ignores it"))
+        return None
     except Exception:  # missing, or any damage to the file: start again
         return None
     if not isinstance(saved, dict) or saved.get("fingerprint") != code_fingerprint():

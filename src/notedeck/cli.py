@@ -22,6 +22,7 @@ from .config import (
     ANKICONNECT_URL,
     ANKICONNECT_URL_VARIABLE,
     CONFIG_NAME,
+    SYNC_BACKUPS,
 )
 from .errors import NotedeckError
 from .extract import Card, Extraction, extract_paths
@@ -32,6 +33,12 @@ from .sources import find_notes
 F = TypeVar("F", bound=Callable[..., Any])
 NOTES = click.argument("notes", nargs=-1, type=click.Path(path_type=Path))
 NAMESPACE = click.option("--namespace", help="Identity namespace of the cards' GUIDs.")
+WAIT = click.option(
+    "--wait",
+    is_flag=True,
+    help="When another notedeck builds into the same folder or from the same notes, wait for "
+    "it to finish instead of stopping.",
+)
 
 
 def _out_option(default: Path, help_text: str) -> Callable[[F], F]:
@@ -129,6 +136,13 @@ def init_command(folder: Path) -> None:
     metavar="PACKAGE|COLLECTION",
     help="Rebuild a lost state from a package or an Anki collection notedeck wrote before.",
 )
+@click.option(
+    "--rebuild-state",
+    is_flag=True,
+    help="Build as if there were no state file, and replace it (one that cannot be read, or "
+    "from a newer notedeck): renamed cards get new GUIDs.",
+)
+@WAIT
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def build_command(
@@ -139,6 +153,8 @@ def build_command(
     namespace: str | None,
     keep_going: bool,
     adopt: Path | None,
+    rebuild_state: bool,
+    wait: bool,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -157,6 +173,8 @@ def build_command(
             keep_going=keep_going,
             progress=progress,
             adopt=adopt,
+            rebuild_state=rebuild_state,
+            wait=wait,
         )
         report = build(_paths(notes), options, {"namespace": namespace})
     if not quiet:
@@ -181,6 +199,7 @@ def build_command(
 @URL
 @KEY
 @TIMEOUT
+@WAIT
 def watch_command(
     notes: tuple[Path, ...],
     out: Path,
@@ -189,6 +208,7 @@ def watch_command(
     url: str | None,
     key: str | None,
     timeout: float,
+    wait: bool,
 ) -> None:
     """Build NOTES, then rebuild whenever a note changes (Ctrl-C stops). With --push, each
     rebuild goes straight into the running Anki, as `notedeck push` does.
@@ -207,9 +227,8 @@ def watch_command(
         client = AnkiConnect(connection_for(_paths(notes), url, key, timeout))
         client.check()  # Anki closed at the start is an error; later, one line per rebuild
         after = pusher(client, out, click.echo)
-    watch(
-        _paths(notes), BuildOptions(out=out), {"namespace": namespace}, echo=click.echo, after=after
-    )
+    options = BuildOptions(out=out, wait=wait)
+    watch(_paths(notes), options, {"namespace": namespace}, echo=click.echo, after=after)
 
 
 @cli.command("push")
@@ -221,6 +240,7 @@ def watch_command(
 @click.option("--dry-run", is_flag=True, help="Say what Anki would do; change nothing.")
 @NAMESPACE
 @TIMEOUT
+@WAIT
 def push_command(
     notes: tuple[Path, ...],
     out: Path,
@@ -230,6 +250,7 @@ def push_command(
     dry_run: bool,
     namespace: str | None,
     timeout: float,
+    wait: bool,
 ) -> None:
     """Build NOTES and bring the running Anki to that build over the AnkiConnect add-on:
     new and changed notes, cards moved to their new decks, removed cards tagged
@@ -245,7 +266,7 @@ def push_command(
     paths = _paths(notes)
     report, result = push(
         paths,
-        BuildOptions(out=out, prune=prune),
+        BuildOptions(out=out, prune=prune, wait=wait),
         {"namespace": namespace},
         connection_for(paths, url, key, timeout),
         dry_run=dry_run,
@@ -268,8 +289,20 @@ def push_command(
 )
 @OUT
 @NAMESPACE
+@click.option(
+    "--backups",
+    type=click.IntRange(min=1),
+    help="Keep this many of sync's backups of the collection, the older ones are deleted "
+    f"[default: sync_backups of notedeck.yaml, else {SYNC_BACKUPS}].",
+)
+@WAIT
 def sync_command(
-    notes: tuple[Path, ...], collection: Path, out: Path, namespace: str | None
+    notes: tuple[Path, ...],
+    collection: Path,
+    out: Path,
+    namespace: str | None,
+    backups: int | None,
+    wait: bool,
 ) -> None:
     """Build NOTES and apply the build to a closed Anki collection: adds, updates, moves
     between decks, deletions of removed cards. Needs `pip install 'notedeck[anki]'`.
@@ -281,7 +314,11 @@ def sync_command(
     from .sync import sync
 
     report, result = sync(
-        _paths(notes), BuildOptions(out=out), {"namespace": namespace}, collection
+        _paths(notes),
+        BuildOptions(out=out, wait=wait),
+        {"namespace": namespace},
+        collection,
+        backups=backups,
     )
     _print_warnings(report.warnings)
     for line in [*report.text(), result.summary()]:

@@ -95,6 +95,7 @@ ANKICONNECT_URL = "http://127.0.0.1:8765"
 ANKICONNECT_URL_VARIABLE = "NOTEDECK_ANKICONNECT_URL"
 ANKICONNECT_KEY_VARIABLE = "NOTEDECK_ANKICONNECT_KEY"
 ANKICONNECT_TIMEOUT = 10.0  # seconds; a busy or blocked Anki gives no answer at all
+SYNC_BACKUPS = 3  # `notedeck sync` keeps this many backups of the collection
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,8 @@ class Config:
     # Where `notedeck push` finds AnkiConnect, and its apiKey (flags and the environment win).
     ankiconnect_url: str | None = None
     ankiconnect_key: str | None = None
+    # How many of its backups of the collection `notedeck sync` keeps (the flag wins).
+    sync_backups: int = SYNC_BACKUPS
 
     def rule_enabled(self, name: str) -> bool:
         """Whether the named extraction rule runs."""
@@ -166,9 +169,12 @@ _FIELD_TYPES: dict[str, type] = {
     "link": str,
     "ankiconnect_url": str,
     "ankiconnect_key": str,
+    "sync_backups": int,
 }
 # Settings that only make sense for the whole build, not for one note.
-_BUILD_ONLY = frozenset({"namespace", "package", "exclude", "ankiconnect_url", "ankiconnect_key"})
+_BUILD_ONLY = frozenset(
+    {"namespace", "package", "exclude", "ankiconnect_url", "ankiconnect_key", "sync_backups"}
+)
 # What each setting holds, in the words the error messages use: the type of most settings
 # says it; `deck_mode` and `rules` have their own checks.
 _KINDS: dict[str, str] = {

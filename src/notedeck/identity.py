@@ -20,11 +20,13 @@ from operator import attrgetter, not_
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .errors import Diagnostic, error, warning
+from . import state_schema
+from .errors import Diagnostic, NotedeckError, error, warning
 from .extract import Card
 from .output import write_atomic, write_spliced
 from .package import guid_for
 from .terms import normalise_term
+from .untrusted import read_regular
 
 # The state lives in the notes root, not in the output folder people delete (DESIGN §4).
 STATE_DIR = ".notedeck"
@@ -188,6 +190,22 @@ class State:
     models_mod: int = 0
 
 
+class StateRefused(NotedeckError):
+    """A state file that exists but cannot be read, or that a newer notedeck wrote: building
+    over it would give its renamed cards new GUIDs, so the build stops (as git and SQLite do
+    with what they cannot read) unless asked to start afresh."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+# The state file of 20,000 cards is 13 MB; a file beyond this is not one notedeck wrote.
+MAX_STATE_BYTES = 1 << 30
+REBUILD_HINT = "or pass --rebuild-state to start afresh (renamed cards then get new GUIDs)"
+
+
 def load_state(
     folder: Path,
     namespace: str | None = None,
@@ -199,72 +217,118 @@ def load_state(
     none to use.
 
     A corrupt file, or one written for another namespace, gives a warning and None: the
-    build starts afresh rather than fail. `snapshot` is what `save_state` returned when it
-    wrote the file: while the file is still the one it wrote, its state is taken as it is
-    instead of reading 13 MB of JSON for 20,000 cards again.
+    build starts afresh rather than fail. Notes with bad values are left out with one warning
+    (see state_schema). A file that cannot be read (permissions, not a regular file, too
+    large) or that a newer notedeck wrote raises StateRefused. `snapshot` is what
+    `save_state` returned when it wrote the file: while the file is still the one it wrote,
+    its state is taken as it is instead of reading 13 MB of JSON for 20,000 cards again.
     """
     path = folder / name
     if snapshot is not None and snapshot.stamp == file_stamp(path):
         state: State = snapshot.state
         if namespace is None or state.namespace == namespace:
             return state, []
-    if not path.exists():
-        return None, []
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(raw, dict) or not isinstance(raw.get("notes"), dict):
-            raise ValueError("not a JSON object with notes")
-        if raw.get("version") != STATE_VERSION:
-            raise ValueError(f"unknown version {raw.get('version')!r}")
-        state = State(
-            namespace=str(raw.get("namespace", "")),
-            entries={str(guid): _entry(e) for guid, e in raw["notes"].items()},
-            models_hash=str(raw.get("models_hash", "")),
-            models_mod=int(raw.get("models_mod", 0)),
-        )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        reason = str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__
-        if isinstance(exc, KeyError):
-            reason = f"a note lacks {reason}"
-        return None, [
-            warning(str(path), 1, f"state file is corrupt ({reason}); rebuilding from scratch")
-        ]
-    if namespace is not None and state.namespace != namespace:
+        data = read_regular(path, MAX_STATE_BYTES)
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        if isinstance(exc, NotADirectoryError) and folder.exists():
+            raise StateRefused(
+                folder, f"cannot read the state file: the state folder is a file; {REBUILD_HINT}"
+            ) from None
+        return None, []
+    except OSError as exc:
+        reason = f"cannot read the state file: {exc.strerror or exc}; fix that, {REBUILD_HINT}"
+        raise StateRefused(path, reason) from None
+    parsed, problems = _parsed_state(data, str(path))
+    if parsed is None:
+        return None, problems
+    if namespace is not None and parsed.namespace != namespace:
         return None, [
             warning(
                 str(path),
                 1,
-                f"the last build used namespace '{state.namespace}', this one '{namespace}': "
+                f"the last build used namespace '{parsed.namespace}', this one '{namespace}': "
                 "every card gets a new GUID and the old notes stay in Anki as they are",
             )
         ]
-    return state, []
+    return parsed, problems
 
 
-def _entry(raw: object) -> Entry:
-    if not isinstance(raw, dict):
-        raise ValueError("a note is not a JSON object")
+def _parsed_state(data: bytes, shown: str) -> tuple[State | None, list[Diagnostic]]:
+    """The state in the bytes of a state file, checked against the schema; None and a
+    warning when it cannot be used at all."""
 
-    def strings(value: object) -> tuple[str, ...]:
-        if not isinstance(value, list):
-            raise ValueError("a list of fields or tags is not a list")
-        return tuple(str(v) for v in value)
+    def corrupt(reason: str) -> tuple[None, list[Diagnostic]]:
+        message = f"state file is corrupt ({reason}); rebuilding from scratch"
+        return None, [warning(shown, 1, message)]
 
-    return Entry(
-        key=str(raw["key"]),
-        hash=str(raw["hash"]),
-        mod=int(raw["mod"]),
-        term=str(raw["term"]),
-        definition_hash=str(raw["definition_hash"]),
-        deck=str(raw["deck"]),
-        model=str(raw["model"]),
-        fields=strings(raw["fields"]),
-        tags=strings(raw["tags"]),
-        location=str(raw.get("location", "")),
-        removed=bool(raw.get("removed", False)),
-        topic=strings(raw.get("topic", [])),
-        note_path=str(raw.get("note_path", "")),
-    )
+    try:
+        text = data.decode("utf-8")
+        raw = json.loads(text)
+    except RecursionError:  # json's C decoder stops at Python's recursion limit
+        return corrupt("nested deeper than a state file is")
+    except ValueError as exc:  # also UnicodeDecodeError and numbers of 4,300 digits
+        return corrupt(str(exc).splitlines()[0][:80] or type(exc).__name__)
+    if not isinstance(raw, dict) or not isinstance(raw.get("notes"), dict):
+        return corrupt("not a JSON object with notes")
+    version = raw.get("version")
+    if type(version) is int and version > STATE_VERSION:
+        raise StateRefused(
+            shown,
+            f"the state file is version {version}, written by a newer notedeck (this one "
+            f"reads version {STATE_VERSION}); upgrade notedeck, {REBUILD_HINT}",
+        )
+    if version != STATE_VERSION or type(version) is not int:
+        return corrupt(f"unknown version {version!r}")
+    namespace = raw.get("namespace", "")
+    if state_schema.text_problem(namespace):
+        return corrupt("the namespace is not a text")
+    problems: list[Diagnostic] = []
+    models_hash, models_mod = raw.get("models_hash", ""), raw.get("models_mod", 0)
+    if state_schema.text_problem(models_hash) or not state_schema.is_mod(models_mod):
+        # The note types are then written with a new mod: Anki updates them once.
+        models_hash, models_mod = "", 0
+        message = "state file: the note types' hash or mod is not valid; they get a new mod"
+        problems.append(warning(shown, 1, message))
+    surrogates = state_schema.may_hold_surrogates(text)
+    entries: dict[str, Entry] = {}
+    left_out: list[tuple[str, str]] = []
+    for guid, entry in raw["notes"].items():
+        problem = state_schema.entry_problem(guid, entry, surrogates)
+        if problem:
+            left_out.append((guid, problem))
+            continue
+        entries[guid] = Entry(
+            entry["key"],
+            entry["hash"],
+            entry["mod"],
+            entry["term"],
+            entry["definition_hash"],
+            entry["deck"],
+            entry["model"],
+            tuple(entry["fields"]),
+            tuple(entry["tags"]),
+            entry.get("location", ""),
+            entry.get("removed", False),
+            tuple(entry.get("topic", ())),
+            entry.get("note_path", ""),
+        )
+    if left_out:
+        guid, problem = left_out[0]
+        # One note a line (see save_state): the line of the first, found by its GUID.
+        at = text.find("\n" + json.dumps(guid, ensure_ascii=False) + ":")
+        line = text.count("\n", 0, at + 1) + 1 if at >= 0 else 1
+        count = len(left_out)
+        problems.append(
+            warning(
+                shown,
+                line,
+                f"state file: {count} note{'s' * (count != 1)} with bad values left out "
+                f"({problem}); {'their cards' if count > 1 else 'its card'} may get a new GUID",
+            )
+        )
+    state = State(str(namespace), entries, str(models_hash), models_mod)
+    return state, problems
 
 
 @dataclass(frozen=True)
@@ -338,10 +402,16 @@ def file_stamp(path: Path) -> tuple[int, ...] | None:
     return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
-def save_state(folder: Path, state: State, previous: Snapshot | None = None) -> Snapshot:
+def save_state(
+    folder: Path, state: State, previous: Snapshot | None = None, *, into: Path | None = None
+) -> Snapshot:
     """Write the state file into `folder` (made when missing) atomically (temp file, then
     rename); return its snapshot. The file is sorted by GUID, one note per line, so that it
     can be committed with the notes and merged by git.
+
+    With `into`, the file is written there instead, for the caller to rename into place with
+    the packages (see commit.py); the snapshot then has no stamp until the caller gives it the
+    renamed file's.
 
     With the `previous` snapshot of the file still in place, the line of each note whose
     entry equals the one of the previous state is copied from the old file, so a rebuild
@@ -375,9 +445,9 @@ def save_state(folder: Path, state: State, previous: Snapshot | None = None) -> 
             patched = _patched(head, state.entries, path, old_entries, old_spans, encode)
             if patched is not None:
                 kept, kept_pieces, kept_spans = patched
-                write_spliced(path, kept_pieces)
+                write_spliced(into or path, kept_pieces, source=path)
                 saved = State(state.namespace, kept, state.models_hash, state.models_mod)
-                return Snapshot(saved, file_stamp(path), kept_spans)
+                return Snapshot(saved, None if into else file_stamp(path), kept_spans)
         except OSError:  # the old file went away or shrank: written afresh below
             old_entries, old_spans = {}, {}
     if old_spans:
@@ -406,9 +476,9 @@ def save_state(folder: Path, state: State, previous: Snapshot | None = None) -> 
     if len(pieces) > 1:
         pieces[1] = b"\n"
     pieces.append(b"\n}}\n")
-    write_atomic(path, pieces)
+    write_atomic(into or path, pieces)
     saved = State(state.namespace, entries, state.models_hash, state.models_mod)
-    return Snapshot(saved, file_stamp(path), spans)
+    return Snapshot(saved, None if into else file_stamp(path), spans)
 
 
 def _patched(

@@ -42,9 +42,11 @@ def write_atomic(path: Path, content: bytes | Iterable[bytes]) -> None:
             stream.writelines(content)
 
 
-def write_spliced(path: Path, pieces: Sequence[bytes | tuple[int, int]]) -> None:
+def write_spliced(
+    path: Path, pieces: Sequence[bytes | tuple[int, int]], source: Path | None = None
+) -> None:
     """Replace `path` with `pieces`: bytes as they are, and (start, end) as those bytes of the
-    file `path` holds now, which must have them (OSError when it is shorter).
+    file `source` (default: `path`) holds now, which must have them (OSError when shorter).
 
     The kept ranges are copied by the kernel where it can (os.copy_file_range), not read into
     memory and written out again: rewriting the 13 MB state file for a few changed lines took
@@ -53,14 +55,14 @@ def write_spliced(path: Path, pieces: Sequence[bytes | tuple[int, int]]) -> None
     # The old file is closed before the new one replaces it (Windows refuses otherwise).
     with (
         replacing(path) as scratch,
-        path.open("rb", buffering=0) as source,
+        (source or path).open("rb", buffering=0) as old,
         scratch.open("wb", buffering=0) as target,
     ):
         for piece in pieces:
             if isinstance(piece, bytes):
                 _write_all(target, piece)
             else:
-                _copy_range(source, target, *piece)
+                _copy_range(old, target, *piece)
 
 
 def _write_all(target: BinaryIO, data: bytes) -> None:

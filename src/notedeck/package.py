@@ -247,6 +247,11 @@ def model_id(name: str) -> int:
     return _NOTE_TYPES[name][0]
 
 
+def field_names(name: str) -> tuple[str, ...]:
+    """The fixed fields of the note type called `name` (KeyError for another name)."""
+    return _NOTE_TYPES[name][1]
+
+
 def models_hash() -> str:
     """A fingerprint of every note type (names, fields, templates, CSS): the state file keeps
     the note types' mod while it stays the same, so imports update them only on a change."""
