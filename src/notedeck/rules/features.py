@@ -84,6 +84,11 @@ _PROPERTY = re.compile(
     r"|features?|characteristics|properties|differences?|limitations?|rules?)",
     re.IGNORECASE,
 )
+# An aside's label (`## 注意`, `Note:`, `**Tip**`): it names no term.
+_LABEL = re.compile(
+    r"^(?:注意|注意点|補足|メモ|備考|ヒント|警告|tips?|notes?|warning|caution|important|hint|remark|nb)$",
+    re.IGNORECASE,
+)
 _META = re.compile(
     r"(?:目的|概要|まとめ|参考|感想|はじめに|おわりに|最後に|前提|背景|動機|きっかけ|所感|振り返り"
     r"|結論|目次|リンク|資料"
@@ -171,6 +176,7 @@ def _term_features(term: str) -> tuple[tuple[str, float], ...]:
     found["term_cue_step"] = 1.0 if _STEP.search(text) else 0.0
     found["term_cue_property"] = 1.0 if _PROPERTY.search(text) else 0.0
     found["term_cue_meta"] = 1.0 if _META.search(text) else 0.0
+    found["term_cue_label"] = 1.0 if _LABEL.match(text.strip()) else 0.0
     return tuple(found.items())
 
 
