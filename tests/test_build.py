@@ -45,7 +45,7 @@ def test_package_imports_into_anki_with_decks_tags_and_fields(
         assert listener["tags"] == ["AWS", "AWS::ELB"]
         assert listener["decks"] == ["aws::ELB"]
         assert listener["fields"]["Definition"] == (
-            "<p>リスナーは、決めたプロトコルとポートで届いた接続を受け取り、"
+            "<p>決めたプロトコルとポートで届いた接続を受け取り、"
             "ルールに従って振り分ける仕組み。</p>"
         )
         assert listener["fields"]["Topic"] == "ELB"
