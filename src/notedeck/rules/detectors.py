@@ -291,6 +291,7 @@ _BOLD_REST = re.compile(r"^(?:[:：]|\s*[-–—―]\s*|は[、,]?|とは[、,]?
 # Code spans, links and URLs: no separator inside them splits a line.
 _UNSPLIT = (
     re.compile(r"`[^`]*`"),
+    re.compile(r"\$\$[^$]*(?:\$\$|$)|\$[^$\s][^$\n]*\$"),  # a formula: `$$ t = \bar{D} - \mu $$`
     re.compile(r"\[[^\[\]]*\]\([^()]*\)"),
     re.compile(r"https?://\S+"),
 )
@@ -372,7 +373,7 @@ _DEFINING = (
     (
         "toha",
         re.compile(
-            rf"^(?P<term>{_TERM})\s*(?:とは|というのは|っていうのは|って)[、，,\s]*(?P<def>.+)$"
+            rf"^(?P<term>{_TERM})\s*(?:とは|というのは|(?<![\u3041-\u309f])って(?:いうのは)?)[、，,\s]*(?P<def>.+)$"
         ),
     ),
     (
@@ -530,8 +531,8 @@ def termline(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:
         if unit.form == "item" and unit.rest:
             yield Proposal(_text(unit), "\n".join(unit.rest), unit.line, "termline", unit)
             continue
-        if unit.form != "para":
-            continue
+        if unit.form != "para" or _SHOWN.match(unit.text):
+            continue  # an image's alt text (`![Imgur](…)`) is no term
         following = found[position + 1] if position + 1 < len(found) else None
         if following is None or following.form == "row":
             continue

@@ -31,7 +31,13 @@ _CODE = re.compile(r"`[^`]+`")
 _URL = re.compile(r"https?://|www\.")
 _LINK = re.compile(r"\[[^\]]*\]\([^)]*\)|\[\[[^\]]*\]\]")
 _IMAGE = re.compile(r"!\[")
+_REFERENCES = re.compile(r"!?\[\[[^\]]*\]\]|!?\[[^\]]*\]\([^)]*\)|https?://\S+")
+_WORD_CHARS = re.compile(r"[^\W_]")
 _JA_PARTICLE_END = re.compile(r"[はがをにでとへもやの]$")
+_JA_CLAUSE = re.compile(
+    r"(?:して|されて|ている|てある|される|られる|できる|する[^\u3041-\u309f]|した[^\u3041-\u309f])"
+)
+_JA_PARTICLE_INSIDE = re.compile(r"[^\u3041-\u309f\s][をがにでへ][^\u3041-\u309f\s]")
 _JA_VERB_END = re.compile(
     r"(?:する|した|される|できる|なる|ある|いる|れる|せる|ます|ました|ない|たい)$"
 )
@@ -56,6 +62,12 @@ _EN_ARTICLE_START = re.compile(r"^(?:an?|the)\s", re.IGNORECASE)
 _EN_VERB_START = re.compile(r"^[A-Za-z]+s\s", re.ASCII)
 _EN_STATEMENT = re.compile(
     r"\b(?:is|are|was|were|must|should|can|cannot|will|does|do|did|has|have|may|might)\b",
+    re.IGNORECASE,
+)
+# A sentence's opening word that no term starts with: `But this means…`, `Since you…`
+_EN_CONNECTIVE_START = re.compile(
+    r"^(?:but|and|or|so|since|because|if|when|while|although|though|however|then|thus|also"
+    r"|optionally|otherwise|instead|once|after|before|unless|until|whether)\b",
     re.IGNORECASE,
 )
 _EN_PRONOUN_START = re.compile(
@@ -85,6 +97,12 @@ _PROPERTY = re.compile(
     re.IGNORECASE,
 )
 # An aside's label (`## 注意`, `Note:`, `**Tip**`): it names no term.
+# `3日目`, `第2章`, `chapter 4`, `Week 3`: a part of the note or the course, not a term
+_COUNTED = re.compile(
+    r"第?[0-9０-９]+\s*(?:日目|章|節|回目?|週目?|限目?|部)"
+    r"|\b(?:chapter|part|step|lesson|week|day|lecture|section|lab|unit|module)\s*[0-9]+",
+    re.IGNORECASE,
+)
 _LABEL = re.compile(
     r"^(?:注意|注意点|補足|メモ|備考|ヒント|警告|tips?|notes?|warning|caution|important|hint|remark|nb)$",
     re.IGNORECASE,
@@ -160,13 +178,18 @@ def _term_features(term: str) -> tuple[tuple[str, float], ...]:
         found["term_particle_end"] = 1.0 if _JA_PARTICLE_END.search(text) else 0.0
         found["term_verb_end"] = 1.0 if _JA_VERB_END.search(text) else 0.0
         found["term_has_no"] = 1.0 if "の" in text else 0.0
+        # `DB クラスタが設置されているリージョン`, `スナップショット用に無料ストレージ`: a clause
+        found["term_ja_clause"] = 1.0 if _JA_CLAUSE.search(text) else 0.0
+        found["term_ja_particle_inside"] = 1.0 if _JA_PARTICLE_INSIDE.search(text) else 0.0
     elif script == "en":
         found["term_statement"] = 1.0 if _EN_STATEMENT.search(text) else 0.0
         found["term_pronoun"] = 1.0 if _EN_PRONOUN_START.match(text) else 0.0
+        found["term_connective"] = 1.0 if _EN_CONNECTIVE_START.match(text) else 0.0
         found["term_lower"] = 1.0 if text[:1].islower() else 0.0
         found["term_article"] = 1.0 if _EN_ARTICLE_START.match(text) else 0.0
     found["term_within_limits"] = 1.0 if is_term(text, *_TERM_LIMITS) else 0.0
     found["term_identifier"] = 1.0 if _IDENTIFIER.match(text) else 0.0
+    found["term_counted"] = 1.0 if _COUNTED.search(text) else 0.0
     found["term_ends_digit"] = 1.0 if re.search(r"[0-9０-９]$", text) else 0.0
     found["term_unbalanced"] = 1.0 if not _balanced(text) else 0.0
     found["term_command"] = 1.0 if _COMMAND.match(text) else 0.0
@@ -197,6 +220,14 @@ def _definition_features(definition: str) -> tuple[tuple[str, float], ...]:
     found["def_image"] = 1.0 if _IMAGE.search(definition) else 0.0
     found["def_url"] = 1.0 if _URL.search(definition) else 0.0
     found["def_link_only"] = 1.0 if _LINK.fullmatch(definition.strip()) else 0.0
+    # What is left to read without its links, images and URLs: a table of contents, a lone
+    # `![[Pasted image]]`, a URL or ASCII art leaves little
+    refs = _REFERENCES.findall(definition)
+    bare = _REFERENCES.sub(" ", definition)
+    found["def_no_text"] = 1.0 if len(_WORD_CHARS.findall(bare)) < 3 else 0.0
+    found["def_link_share"] = (
+        min(1.0, sum(map(len, refs)) / max(1, len(definition.strip()))) if refs else 0.0
+    )
     found["def_code_only"] = 1.0 if _CODE.fullmatch(definition.strip()) else 0.0
     code_chars = sum(len(m.group(0)) for m in _CODE.finditer(definition))
     found["def_mostly_code"] = 1.0 if code_chars > 0.5 * max(1, len(definition.strip())) else 0.0
