@@ -52,6 +52,8 @@ def clean_term(markdown: str, *, keep_pairs: bool = False) -> str:
     `keep_pairs`, a bracket whose other half stays in the text is kept (`『本』ノート` as a
     topic, where a term would be `本』ノート`, which is no term: see `is_term`)."""
     shown = plain(markdown)
+    if "\u200b" in shown:  # a zero-width space pasted in with the text: nothing to see
+        shown = shown.replace("\u200b", "")
     if "$" in shown:
         shown = _MATH_ASIDE.sub("", shown) or shown
     text = shown.strip(_EDGE)

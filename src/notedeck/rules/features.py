@@ -33,6 +33,7 @@ _LINK = re.compile(r"\[[^\]]*\]\([^)]*\)|\[\[[^\]]*\]\]")
 _IMAGE = re.compile(r"!\[")
 _REFERENCES = re.compile(r"!?\[\[[^\]]*\]\]|!?\[[^\]]*\]\([^)]*\)|https?://\S+")
 _WORD_CHARS = re.compile(r"[^\W_]")
+_LETTERS = re.compile(r"[^\W\d_]")
 _JA_PARTICLE_END = re.compile(r"[はがをにでとへもやの]$")
 _JA_CLAUSE = re.compile(
     r"(?:して|されて|ている|てある|される|られる|できる|する[^\u3041-\u309f]|した[^\u3041-\u309f])"
@@ -67,7 +68,7 @@ _EN_STATEMENT = re.compile(
 # A sentence's opening word that no term starts with: `But this means…`, `Since you…`
 _EN_CONNECTIVE_START = re.compile(
     r"^(?:but|and|or|so|since|because|if|when|while|although|though|however|then|thus|also"
-    r"|optionally|otherwise|instead|once|after|before|unless|until|whether)\b",
+    r"|as|optionally|otherwise|instead|once|after|before|unless|until|whether)\b",
     re.IGNORECASE,
 )
 _EN_PRONOUN_START = re.compile(
@@ -75,7 +76,9 @@ _EN_PRONOUN_START = re.compile(
 )
 # `Why I moved to Redis`, `なぜ〜か`: a heading that asks or tells, not a term (a question
 # heading `What is X?` is the question form's)
-_WH_START = re.compile(r"^(?:why|how|when|where|which)\b|^(?:なぜ|どうして|どうやって|どう)", re.I)
+_WH_START = re.compile(
+    r"^(?:why|how|what|when|where|which)\b|^(?:なぜ|どうして|どうやって|どう)", re.I
+)
 _FIRST_PERSON = re.compile(r"(?:私|僕|自分|筆者|\bI\b|\bmy\b|\bwe\b|\bour\b|\bme\b)")
 _OPINION = re.compile(
     r"(?:思う|思います|感じ|おすすめ|便利|良い|よい|いい|難しい|大事|重要|注意|ポイント|気をつけ|べき"
@@ -101,6 +104,19 @@ _PROPERTY = re.compile(
 _COUNTED = re.compile(
     r"第?[0-9０-９]+\s*(?:日目|章|節|回目?|週目?|限目?|部)"
     r"|\b(?:chapter|part|step|lesson|week|day|lecture|section|lab|unit|module)\s*[0-9]+",
+    re.IGNORECASE,
+)
+# `name: 作成するリソースの名前です`, `--image=…: …を指定します`: what an argument takes
+_ARGUMENT = re.compile(
+    r"(?:を指定(?:します|する)?|の名前(?:です)?|を使用します|を表します|を入れます)[。.]?$"
+    r"|^(?:the\s+)?(?:name|value|path|id|number)\s+of\b|^specif(?:y|ies)\b",
+    re.IGNORECASE,
+)
+# `…が許可されているか。`: a check to make, `must be related`: a rule, neither defines
+_JA_QUESTION_END = re.compile(r"(?:か|かどうか)[。.]?$")
+_RULE = re.compile(
+    r"\b(?:must|should|need(?:s)?\s+to|has\s+to|have\s+to|cannot|can't)\b"
+    r"|べき|必要がある|なければならない|してはいけない|しないこと",
     re.IGNORECASE,
 )
 _LABEL = re.compile(
@@ -189,6 +205,7 @@ def _term_features(term: str) -> tuple[tuple[str, float], ...]:
         found["term_article"] = 1.0 if _EN_ARTICLE_START.match(text) else 0.0
     found["term_within_limits"] = 1.0 if is_term(text, *_TERM_LIMITS) else 0.0
     found["term_identifier"] = 1.0 if _IDENTIFIER.match(text) else 0.0
+    found["term_few_letters"] = 1.0 if len(_LETTERS.findall(text)) <= 1 else 0.0
     found["term_counted"] = 1.0 if _COUNTED.search(text) else 0.0
     found["term_ends_digit"] = 1.0 if re.search(r"[0-9０-９]$", text) else 0.0
     found["term_unbalanced"] = 1.0 if not _balanced(text) else 0.0
@@ -252,6 +269,10 @@ def _definition_features(definition: str) -> tuple[tuple[str, float], ...]:
     found["def_cue_example"] = 1.0 if _EXAMPLE.search(text[:30]) else 0.0
     found["def_cue_step"] = 1.0 if _STEP.search(text) else 0.0
     found["def_cue_meta"] = 1.0 if _SELF_REFERENCE.search(text) else 0.0
+    found["def_cue_argument"] = 1.0 if _ARGUMENT.search(text) else 0.0
+    found["def_cue_rule"] = 1.0 if _RULE.search(text) else 0.0
+    if script == "ja":
+        found["def_ja_question_end"] = 1.0 if _JA_QUESTION_END.search(text) else 0.0
     return tuple(found.items())
 
 
