@@ -20,7 +20,8 @@ from .output import write_atomic
 from .package import models_hash, update_package, write_package
 from .render import MediaFile, RenderedCard, render_card, render_cards
 from .report import Report, plural, sort_warnings
-from .vault import find_root, relative_name
+from .sources import note_path
+from .vault import find_root
 
 
 @dataclass(frozen=True)
@@ -339,7 +340,7 @@ def _scope(paths: Sequence[Path], root: Path) -> tuple[str, ...] | None:
     `/`; None when it covers the whole root."""
     scope = []
     for given in paths:
-        name = str(relative_name(given, root))
+        name = note_path(given, root)
         if name == "." or name.startswith("../"):
             return None  # the root itself, or notes outside it: every entry is this build's
         scope.append(name + "/" if given.is_dir() else name)
@@ -372,7 +373,7 @@ def _keep_failed_notes(
 ) -> list[identity.Planned]:
     """With --keep-going, the cards of a note that could not be read stay as the last build
     wrote them: an unreadable note is not a note whose cards were removed."""
-    failed = {str(relative_name(Path(d.location.path), root)) for d in errors}
+    failed = {note_path(Path(d.location.path), root) for d in errors}
     kept: list[identity.Planned] = []
     for item in planned:
         previous = state.entries.get(item.guid)

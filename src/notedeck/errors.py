@@ -8,6 +8,8 @@ from typing import IO, Any
 
 import click
 
+from .names import name_text, shown
+
 
 @dataclass(frozen=True, order=True)
 class Location:
@@ -17,7 +19,8 @@ class Location:
     line: int
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}" if self.line else self.path
+        path = shown(self.path)  # one line, whatever bytes the file name holds
+        return f"{path}:{self.line}" if self.line else path
 
 
 @dataclass(frozen=True, order=True)
@@ -59,9 +62,10 @@ class NotedeckError(click.ClickException):
         return cls("\n".join(lines))
 
     def format_message(self) -> str:
+        # A path in the message may hold bytes that are not UTF-8 (see names.py).
         if self.location is None:
-            return self.message
-        return f"{self.location}: {self.message}"
+            return name_text(self.message)
+        return f"{self.location}: {name_text(self.message)}"
 
     def show(self, file: IO[Any] | None = None) -> None:
         click.echo(self.format_message(), err=True)

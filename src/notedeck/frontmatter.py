@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from .errors import Diagnostic, error, warning
+from .names import LONE_SURROGATE
 from .sources import Source
 
 _OPEN = re.compile(r"\A(?:\ufeff)?---[ \t]*\n")
@@ -54,6 +55,8 @@ def split(source: Source) -> tuple[Note | None, list[Diagnostic]]:
         kind = _KINDS.get(type(meta), "a single value")
         return None, [error(shown, 1, f"front matter is {kind}, not a mapping of keys")]
     lines, diagnostics = _setting_lines(node, meta, shown)
+    if "\\u" in yaml_text or "\\U" in yaml_text:  # only an escape makes a lone surrogate
+        diagnostics += _replace_surrogates(meta, yaml_text, shown)
     end = text.find("\n", closing.start())
     end = len(text) if end < 0 else end
     blanked = "\n" * text.count("\n", 0, end)
@@ -118,6 +121,57 @@ def _load(yaml_text: str) -> tuple[yaml.Node | None, Any]:
     finally:
         if loader is not None:
             loader.dispose()
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u[dD][89a-fA-F]|U0000[dD][89a-fA-F])")
+
+
+def _replace_surrogates(meta: dict[Any, Any], yaml_text: str, shown: str) -> list[Diagnostic]:
+    """Replace each lone surrogate (`"\\udcff"` in double quotes), which is no character and
+    which SQLite and Anki refuse, with U+FFFD in every string of `meta`, in place; a warning
+    when there was one. Walked without recursion, each list or mapping once (aliases)."""
+    first: list[str] = []
+
+    def fixed(text: str) -> str:
+        found = LONE_SURROGATE.search(text)
+        if found is None:
+            return text
+        first.append(found.group())
+        return LONE_SURROGATE.sub("\ufffd", text)
+
+    stack: list[Any] = [meta]
+    seen: set[int] = set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, list):
+            for index, item in enumerate(current):
+                if isinstance(item, str):
+                    current[index] = fixed(item)
+                else:
+                    stack.append(item)
+        elif isinstance(current, dict):
+            for key in list(current):
+                item = current[key]
+                if isinstance(item, str):
+                    current[key] = fixed(item)
+                else:
+                    stack.append(item)
+                if isinstance(key, str) and fixed(key) != key:
+                    current[fixed(key)] = current.pop(key)
+        elif isinstance(current, set):
+            texts = {item for item in current if isinstance(item, str)}
+            current.difference_update(texts)
+            current.update(fixed(text) for text in texts)
+    if not first:
+        return []
+    escape = _SURROGATE_ESCAPE.search(yaml_text)
+    line = yaml_text.count("\n", 0, escape.start()) + 2 if escape is not None else 1
+    code = f"U+{ord(first[0]):04X}"
+    message = f"front matter holds a lone surrogate ({code}), not a character; replaced with U+FFFD"
+    return [warning(shown, line, message)]
 
 
 def _mark_line(exc: yaml.MarkedYAMLError) -> int:
