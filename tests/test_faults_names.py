@@ -7,15 +7,20 @@ as a terminal gets them, and a kill is a real SIGKILL."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, REPO
 from tests.hostile_helpers import GOOD, package_notes
 
 FAULTS = FIXTURES / "faults"
@@ -159,3 +164,141 @@ def test_cards_from_names_that_are_not_utf8_import_into_anki(tmp_path: Path) -> 
         "caf\\xe9.md › Listener",
         "d\\xff/x.md › Listener",
     }
+
+
+# Item 8: workers die with their parent.
+
+
+def _bench_vault(folder: Path, count: int) -> None:
+    """The bench generator's notes (10 terms each, in folders)."""
+    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    module.write_vault(folder, count=count)
+
+
+def _processes() -> Iterator[tuple[int, str, int, int]]:
+    """(pid, state, parent pid, process group) of every process, from /proc."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stream:
+                fields = stream.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # it ended meanwhile
+        yield int(entry), fields[0], int(fields[1]), int(fields[2])
+
+
+def _children(pid: int) -> set[int]:
+    """The live child processes of `pid`."""
+    return {child for child, state, parent, _ in _processes() if parent == pid and state != "Z"}
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` is a process that still runs (a zombie has ended)."""
+    return any(found == pid and state not in ("Z", "X") for found, state, _, _ in _processes())
+
+
+def _in_group(pgid: int) -> set[int]:
+    """The live processes of process group `pgid`."""
+    return {pid for pid, state, _, group in _processes() if group == pgid and state != "Z"}
+
+
+def _wait_until(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+# A build as `notedeck build vault -o out` runs it, with two worker processes on any machine.
+BUILD_WITH_TWO_WORKERS = """\
+import sys
+from pathlib import Path
+from notedeck.build import BuildOptions, build
+try:
+    build([Path(sys.argv[1])], BuildOptions(out=Path(sys.argv[2]), jobs=2))
+except KeyboardInterrupt:
+    print("interrupted", file=sys.stderr)
+    sys.exit(130)
+"""
+
+needs_proc = pytest.mark.skipif(
+    not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc to find the workers"
+)
+
+
+@needs_proc
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+def test_workers_die_with_the_build(tmp_path: Path, signum: int) -> None:
+    """A build extracting over two worker processes (`jobs=2`) is sent `signum` once both
+    workers run: afterwards no process of the build is left, neither the two workers (by
+    their PIDs) nor anything else in its process group. SIGKILL gives the parent no chance to
+    stop them (the kernel's parent-death signal does); SIGINT ends the build with
+    `interrupted` and exit code 130, without a traceback."""
+    _bench_vault(tmp_path / "vault", 600)
+    # A file, not a pipe: a worker left alive would hold a pipe open, and reading it hang.
+    with (tmp_path / "stderr").open("wb") as stderr:
+        build = subprocess.Popen(
+            [sys.executable, "-c", BUILD_WITH_TWO_WORKERS, "vault", "out"],
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,  # its own process group: the group is the build
+        )
+    try:
+        assert _wait_until(lambda: len(_children(build.pid)) >= 2, 120), "no workers started"
+        workers = _children(build.pid)
+        assert build.poll() is None, "the build ended before it could be killed"
+        os.kill(build.pid, signum)
+        build.wait(timeout=60)
+        assert _wait_until(lambda: not any(map(_alive, workers)), 10), workers
+        assert _in_group(build.pid) == set()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(build.pid, signal.SIGKILL)
+        build.wait()
+    if signum == signal.SIGINT:
+        assert build.returncode == 130
+        assert lines((tmp_path / "stderr").read_bytes())[-1:] == ["interrupted"]
+    else:
+        assert build.returncode == -signum
+    assert not (tmp_path / "out" / "vault.apkg").exists()
+
+
+@needs_proc
+def test_a_worker_without_the_parent_death_signal_ends_when_its_parent_is_gone(
+    tmp_path: Path,
+) -> None:
+    """The fallback where the kernel cannot be asked: a process watching its parent with
+    `workers._watch_parent` (nothing else keeps it) ends within seconds of the parent's
+    death, where without the watch it would sleep on."""
+    script = (
+        "import multiprocessing, os, time\n"
+        "from notedeck import workers\n"
+        "def child(parent):\n"
+        "    import threading\n"
+        "    threading.Thread(target=workers._watch_parent, args=(parent,)).start()\n"
+        "    time.sleep(3600)\n"
+        "if __name__ == '__main__':\n"
+        "    process = multiprocessing.get_context('fork').Process(\n"
+        "        target=child, args=(os.getpid(),))\n"
+        "    process.start()\n"
+        "    print(process.pid, flush=True)\n"
+        "    time.sleep(0.5)\n"
+        "    os._exit(0)\n"
+    )
+    middle = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    orphan = int(middle.stdout.split()[0])
+    try:
+        assert _wait_until(lambda: not _alive(orphan), 10)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(orphan, signal.SIGKILL)

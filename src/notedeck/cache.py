@@ -41,8 +41,6 @@ from .output import write_atomic
 from .sources import read_note_bytes
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor
-
     from .config import Config
     from .extract import Card, Decision
     from .sources import NoteFile
@@ -410,20 +408,6 @@ def worker_count(jobs: int | None, notes: int) -> int:
     return max(1, min(cores, notes // BATCH_SIZE))
 
 
-def _executor(workers: int) -> Executor:
-    # Imported here: a rebuild that reads a few notes starts no pool, and these imports were a
-    # tenth of its import time.
-    import multiprocessing
-    import threading
-    from concurrent.futures import ProcessPoolExecutor
-
-    # fork starts a worker in milliseconds with notedeck already imported; it is only safe while
-    # this process runs no other thread, so otherwise fall back to a fresh interpreter per worker.
-    methods = multiprocessing.get_all_start_methods()
-    method = "fork" if "fork" in methods and threading.active_count() == 1 else "spawn"
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
-
-
 def extract_many(
     work: Sequence[tuple[NoteFile, Config]],
     render: Renderer | None,
@@ -442,9 +426,13 @@ def extract_many(
         return
     batches = [work[i : i + BATCH_SIZE] for i in range(0, total, BATCH_SIZE)]
     done = 0
-    with _executor(workers) as pool:
+    # Imported here: a rebuild that reads a few notes starts no pool, and the pool's imports
+    # were a tenth of its import time.
+    from .workers import pool, stopped_on_signals
+
+    with pool(workers) as executor, stopped_on_signals(executor):
         many = len(batches)
-        for results in pool.map(_extract_batch, batches, [render] * many, [decisions] * many):
+        for results in executor.map(_extract_batch, batches, [render] * many, [decisions] * many):
             yield from results
             done += len(results)
             if progress is not None:
