@@ -302,3 +302,92 @@ def test_a_worker_without_the_parent_death_signal_ends_when_its_parent_is_gone(
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(orphan, signal.SIGKILL)
+
+
+# Item 9: leftovers of killed builds.
+
+# A build's way of writing a file or a scratch folder, killed in the middle (os._exit: no
+# clean-up runs), or kept in the middle while it sleeps: a build still running.
+WRITE_AND_DIE = """\
+import os, sys, time
+from pathlib import Path
+from notedeck.leftovers import scratch_folder
+from notedeck.output import replacing
+target, then = Path(sys.argv[1]), sys.argv[2]
+if target.name == "scratch":
+    writing = scratch_folder()
+else:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    writing = replacing(target)
+with writing as temp:
+    (temp / "collection.anki2" if temp.is_dir() else temp).write_bytes(b"half" * 1000)
+    print(temp, flush=True)
+    if then == "die":
+        os._exit(9)
+    time.sleep(600)
+"""
+
+
+def test_leftovers_of_killed_builds_go_and_a_running_builds_files_stay(tmp_path: Path) -> None:
+    """Temporary files that killed builds left (the package's, the kept collection's, the
+    state file's, and the scratch folder under $TMPDIR, each made by notedeck's own code in
+    a process killed while writing) are gone after the next build, as is an unmarked one an
+    hour old. Those of a build still running, an unmarked one just written, another
+    program's and the user's own files stay."""
+    notes, build, temp = tmp_path / "notes", tmp_path / "build", tmp_path / "tmp"
+    _write(notes, {b"good.md": GOOD})
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+
+    def write(target: Path, then: str) -> tuple[Path, subprocess.Popen[str]]:
+        process = subprocess.Popen(
+            [sys.executable, "-c", WRITE_AND_DIE, str(target), then],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert process.stdout is not None
+        with process.stdout:
+            return Path(process.stdout.readline().strip()), process
+
+    dead = []
+    for target in (
+        build / "notes.apkg",
+        build / ".notedeck-cache" / "notes.apkg.anki2",
+        notes / ".notedeck" / "state.json",
+        tmp_path / "scratch",
+    ):
+        left, process = write(target, "die")
+        assert process.wait() == 9 and left.exists()
+        dead.append(left)
+    running = [write(build / "notes.apkg", "sleep"), write(tmp_path / "scratch", "sleep")]
+    try:
+        hour_ago = time.time() - 3700
+        unmarked_old = build / ".notes.apkg.k2j4h6g8.tmp"
+        unmarked_new = build / ".notes.apkg.a1b2c3d4.tmp"
+        others = [build / ".report.txt.k2j4h6g8.tmp", build / "keep.me", temp / "notedeck-x"]
+        for path in [unmarked_old, unmarked_new, *others]:
+            path.write_bytes(b"x")
+        os.utime(unmarked_old, (hour_ago, hour_ago))
+        os.utime(others[0], (hour_ago, hour_ago))
+
+        result = subprocess.run(
+            [sys.executable, "-m", "notedeck", "build", "notes", "-o", "build"],
+            cwd=tmp_path,
+            capture_output=True,
+            env=env,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        assert [path for path in dead if path.exists()] == []
+        assert not unmarked_old.exists()
+        live = [left for left, _ in running]
+        assert [path for path in [*live, unmarked_new, *others] if not path.exists()] == []
+        assert (build / "notes.apkg").is_file()
+        assert sorted(p.name for p in temp.iterdir()) == sorted(
+            ["notedeck-x", live[1].name]  # the build's own scratch folder went as it ended
+        )
+    finally:
+        for _, process in running:
+            process.kill()
+            process.wait()

@@ -16,13 +16,13 @@ import json
 import re
 import shutil
 import sqlite3
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from .leftovers import scratch_folder
 from .output import replacing
 
 # ivl, factor, reps, lapses, left, odue, odid, flags, data of a card never reviewed
@@ -72,8 +72,8 @@ def write_apkg(
     True when it was (keeping it only saves time: a failure removes the old copy and is
     otherwise ignored).
     """
-    with tempfile.TemporaryDirectory(prefix="notedeck-") as scratch:
-        database = Path(scratch) / "collection.anki2"
+    with scratch_folder() as scratch:
+        database = scratch / "collection.anki2"
         _write_database(database, collection, notes, first_id)
         _zip(path, database, media)
         if keep is None:

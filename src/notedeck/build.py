@@ -16,6 +16,7 @@ from . import adopt, identity
 from . import cache as cache_module
 from .errors import Diagnostic, NotedeckError, UsageProblem
 from .extract import Extraction, extract_paths
+from .leftovers import remove_leftovers
 from .output import write_atomic
 from .package import models_hash, update_package, write_package
 from .render import MediaFile, RenderedCard, render_card, render_cards
@@ -106,6 +107,14 @@ def _collector_paused() -> Iterator[None]:
 def _build(
     paths: Sequence[Path], options: BuildOptions, overrides: dict[str, Any] | None
 ) -> Report:
+    if options.write:  # a build killed before left its temporary files: see leftovers.py
+        out = options.out
+        own = [
+            out / cache_module.CACHE_DIR,
+            out / MEDIA_DIR,
+            notes_root(paths) / identity.STATE_DIR,
+        ]
+        remove_leftovers(own, output=out)
     cache = cache_module.load(options.out) if options.cache else None
     extraction = extract_paths(
         paths,
