@@ -13,6 +13,9 @@ import importlib.util
 import json
 import os
 import pstats
+import pty
+import re
+import select
 import signal
 import subprocess
 import sys
@@ -24,7 +27,10 @@ from pathlib import Path
 
 import pytest
 
+from notedeck import progress as progress_module
 from notedeck.build import BuildOptions, build
+from notedeck.cli import progress_bar
+from notedeck.progress import READING
 from tests.conftest import FIXTURES, REPO
 from tests.hostile_helpers import GOOD, made_up_word, package_notes
 
@@ -225,7 +231,10 @@ def _wait_until(condition: Callable[[], bool], seconds: float) -> bool:
 BUILD_WITH_TWO_WORKERS = """\
 import sys
 from pathlib import Path
+from notedeck import progress as progress_module
 from notedeck.build import BuildOptions, build
+from notedeck.cli import progress_bar
+from notedeck.progress import READING
 try:
     build([Path(sys.argv[1])], BuildOptions(out=Path(sys.argv[2]), jobs=2))
 except KeyboardInterrupt:
@@ -471,3 +480,69 @@ def test_the_package_is_compressed_and_its_images_stored(tmp_path: Path) -> None
         log = anki_helpers.import_package(col, package)
         assert (log.new, log.duplicate) == (len(report.planned), 0)
         assert col.media.have(media[image])
+
+
+def test_a_long_note_and_the_steps_after_reading_report_progress(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A note over the size that makes it report on its own (lowered here to 10 kB, the
+    same code path as 1 MB) reports its sections every 500 and its cards as it is read;
+    after the notes, planning, writing the package, the state file and the cache each
+    report their start and their end, in that order."""
+    monkeypatch.setattr(progress_module, "LONG_NOTE_BYTES", 10_000)
+    monkeypatch.chdir(tmp_path)
+    notes = Path("notes")
+    notes.mkdir()
+    (notes / "big.md").write_text(_headings_note(2_000), encoding="utf-8")
+    (notes / "small.md").write_bytes(GOOD)
+    seen: list[tuple[int, int, str]] = []
+    options = BuildOptions(
+        out=tmp_path / "build",
+        progress=lambda done, total, step=READING: seen.append((done, total, step)),
+    )
+    build([notes], options)
+    assert seen == [
+        (500, 2001, "Sections of notes/big.md"),  # 2,000 headings and the text above them
+        (1000, 2001, "Sections of notes/big.md"),
+        (1500, 2001, "Sections of notes/big.md"),
+        (2000, 2001, "Sections of notes/big.md"),
+        (2001, 2001, "Sections of notes/big.md"),
+        (200, 200, "Cards of notes/big.md"),
+        (1, 2, READING),
+        (2, 2, READING),
+        (0, 1, "Planning cards"),
+        (1, 1, "Planning cards"),
+        (0, 1, "Writing the package"),
+        (1, 1, "Writing the package"),
+        (0, 1, "Writing the state file"),
+        (1, 1, "Writing the state file"),
+        (0, 1, "Saving the cache"),
+        (1, 1, "Saving the cache"),
+    ]
+
+
+def test_the_progress_display_draws_a_bar_per_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal, each step gets its bar, labelled, on a line of its own."""
+    master, child = pty.openpty()
+    with os.fdopen(child, "w", encoding="utf-8") as terminal:
+        monkeypatch.setattr(sys, "stderr", terminal)
+        with progress_bar(enabled=True, moment=0) as progress:
+            assert progress is not None
+            for done in range(1, 3):
+                progress(done, 2)
+            progress(0, 1, "Planning cards")
+            progress(1, 1, "Planning cards")
+            progress(0, 1, "Writing the package")
+        terminal.flush()
+        chunks = []
+        while select.select([master], [], [], 0.5)[0]:
+            chunks.append(os.read(master, 65536))
+    os.close(master)
+    drawn = re.sub(r"\x1b\[[?0-9;]*[A-Za-z]", "", b"".join(chunks).decode())  # cursor codes
+    last_of_each = [line.rstrip("\r").rsplit("\r", 1)[-1].strip() for line in drawn.split("\n")]
+    assert [line.split("  ")[0] for line in last_of_each if line] == [
+        "Reading notes",
+        "Planning cards",
+        "Writing the package",
+    ]
+    assert "100%" in last_of_each[0] and "100%" in last_of_each[1]

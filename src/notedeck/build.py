@@ -19,6 +19,7 @@ from .extract import Extraction, extract_paths
 from .leftovers import remove_leftovers
 from .output import write_atomic
 from .package import models_hash, update_package, write_package
+from .progress import Progress
 from .render import MediaFile, RenderedCard, render_card, render_cards
 from .report import Report, plural, sort_warnings
 from .sources import note_path
@@ -36,7 +37,8 @@ class BuildOptions:
     now: int | None = None  # the build time; tests pin it
     cache: bool = True  # reuse what the last build in `out` extracted from unchanged notes
     jobs: int | None = None  # processes that extract notes; None: one per core for many notes
-    progress: cache_module.Progress | None = None  # called (done, total) as notes are read
+    # Called (done, total, step) as notes are read and the package and state written.
+    progress: Progress | None = None
     # A package or collection notedeck wrote earlier: the state is rebuilt from its notes.
     adopt: Path | None = None
     write: bool = True  # False: plan only (push --dry-run), no package or state file written
@@ -128,8 +130,16 @@ def _build(
         raise NotedeckError.from_diagnostics(extraction.errors)
     report = write(paths, extraction, options, cache)
     if cache is not None:
+        _tell(options, "Saving the cache", 0)
         cache_module.save(cache)
+        _tell(options, "Saving the cache", 1)
     return report
+
+
+def _tell(options: BuildOptions, step: str, done: int, total: int = 1) -> None:
+    """Report `done` of `total` of a step after reading the notes (see progress.py)."""
+    if options.progress is not None:
+        options.progress(done, total, step)
 
 
 @dataclass(frozen=True)
@@ -209,6 +219,7 @@ def write(
     # their entries, and are neither removed nor written into this package.
     scoped, outside = _scoped(state, _scope(paths, root))
     facts = extraction.facts if len(extraction.facts) == len(rendered) else None
+    _tell(options, "Planning cards", 0)
     plan = identity.plan(
         [(r.card, r.model, r.fields) for r in rendered],
         scoped,
@@ -219,6 +230,7 @@ def write(
         facts=facts,
     )
     planned, new_state, diagnostics = plan.notes, plan.state, plan.diagnostics
+    _tell(options, "Planning cards", 1)
     new_state.entries.update(outside)
     if extraction.errors and scoped is not None:
         planned = _keep_failed_notes(planned, new_state, scoped, extraction.errors, root)
@@ -260,10 +272,12 @@ def write(
             and all(w.stamp == identity.file_stamp(Path(w.path)) for w in before.values())
         )
         if not unchanged and options.write:
-            written = []
+            written: list[Written] = []
+            writing = "Writing the package" if len(targets) == 1 else "Writing the packages"
             for (path, items), files, (name, names, order) in zip(
                 targets, media, layout, strict=True
             ):
+                _tell(options, writing, len(written), len(targets))
                 kept = _kept_collection(cache, path)
                 old = before.get(name)
                 updated = False
@@ -289,6 +303,8 @@ def write(
                         kept = None  # no copy of this package's collection to change next time
                 stamps = identity.file_stamp(path), identity.file_stamp(kept) if kept else None
                 written.append(Written(name, names, order, *stamps))
+            _tell(options, writing, len(written), len(targets))
+            _tell(options, "Writing the state file", 0)
             try:
                 saved = identity.save_state(folder, new_state, snapshot)
             except OSError as exc:
@@ -296,6 +312,7 @@ def write(
                     f"{folder / identity.STATE_NAME}: cannot write the state file: "
                     f"{exc.strerror or exc}"
                 ) from None
+            _tell(options, "Writing the state file", 1)
             if cache is not None:
                 cache.next_record = Record(saved, tuple(written))
             if adopted:

@@ -37,7 +37,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import Diagnostic
+from .names import shown
 from .output import write_atomic
+from .progress import Progress, note_step, within_note
 from .sources import read_note_bytes
 
 if TYPE_CHECKING:
@@ -64,7 +66,6 @@ RACY_NS = 2_000_000_000
 _MEDIA = re.compile(r"!\[|<img", re.IGNORECASE)
 
 Renderer = Callable[["Card"], Any]
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -329,7 +330,11 @@ def extract_one(
     if render is not None:
         from .identity import card_facts  # identity imports extract, which imports this module
 
-        rendered = tuple(render_unless_media(card, render) for card in part.cards)
+        total = len(part.cards)
+        rendered = tuple(
+            _reported(render_unless_media(card, render), index, total)
+            for index, card in enumerate(part.cards, 1)
+        )
         # Hashed here, once per note version, and over the pool in a cold build.
         facts = tuple(
             None if r is None else tuple(card_facts(card, r.model, r.fields, config.namespace))
@@ -337,6 +342,11 @@ def extract_one(
         )
     kept = tuple(part.decisions) if decisions else ()
     return FileResult(tuple(part.cards), kept, tuple(part.diagnostics), rendered, facts)
+
+
+def _reported(rendered: Any, done: int, total: int) -> Any:
+    note_step("Cards", done, total)  # a long note's cards: see progress.py
+    return rendered
 
 
 def file_results(
@@ -390,6 +400,13 @@ def _extract_batch(
     return [extract_one(note_file, config, render, decisions) for note_file, config in batch]
 
 
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
 def worker_count(jobs: int | None, notes: int) -> int:
     """How many processes extract `notes` notes: `jobs` when given, else one per core when
     there are enough notes to pay for starting them.
@@ -420,7 +437,9 @@ def extract_many(
     total = len(work)
     if workers <= 1:
         for done, (note_file, config) in enumerate(work, 1):
-            yield extract_one(note_file, config, render, decisions)
+            with within_note(progress, shown(note_file.display), _size(note_file.path)):
+                result = extract_one(note_file, config, render, decisions)
+            yield result
             if progress is not None:
                 progress(done, total)
         return
@@ -443,6 +462,7 @@ __all__ = [
     "CACHE_DIR",
     "Cache",
     "FileResult",
+    "Progress",
     "code_fingerprint",
     "content_digest",
     "entry_key",

@@ -18,6 +18,7 @@ from .errors import Diagnostic, Location, warning
 from .frontmatter import Note, split
 from .names import name_text
 from .parse import Section, parse
+from .progress import note_step
 from .rules import Candidate, Context, Skip, registry
 from .rules import scorer as scorer_module
 from .rules.detectors import Proposal, heading_term, is_question, propose, question_term
@@ -217,7 +218,8 @@ def propose_note(note: Note, cfg: Config) -> _Walk:
     # section at each depth so far, and the depth of a meta section whose subtree is left out.
     paths: list[tuple[str, ...]] = []
     skipped_below: int | None = None
-    for parents, section in sections:
+    for index, (parents, section) in enumerate(sections, 1):
+        note_step("Sections", index, len(sections))  # a long note's progress: progress.py
         depth = len(parents)
         if skipped_below is not None:
             if depth > skipped_below:
