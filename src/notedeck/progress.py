@@ -2,7 +2,8 @@
 
 A build calls `progress(done, total, step)`: while it reads the notes `step` is `READING`
 and the units are notes; a note so large that reading it takes a while is a step of its own,
-counted in its sections, then its cards; after the notes, planning the cards, writing each
+counted in its sections, then its cards (when this process reads it: a worker process only
+reports the notes it read); after the notes, planning the cards, writing each
 package, the state file and the cache are steps too, so a display never stands still at
 100% while a large build finishes. (The CLI draws one bar per step: see cli.progress_bar.)
 """

@@ -48,6 +48,8 @@ def start_worker(parent: int) -> None:
     """Run in each worker as it starts: die with `parent`, leave Ctrl-C to it."""
     # The terminal sends Ctrl-C to every process of the build: the parent stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker inherits the parent's handler (stopped_on_signals): SIGTERM just ends it.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if not _kill_me_with_parent():
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     if os.getppid() != parent:  # the parent died before the kernel was asked
