@@ -125,7 +125,7 @@ def test_names_that_are_not_utf8_build_show_escaped_and_keep_their_guids(tmp_pat
 def test_a_message_about_a_file_name_with_a_line_end_is_one_line(tmp_path: Path) -> None:
     """The errors about notes whose names hold a line end, an escape character and bytes
     that are not UTF-8 are one line each, naming the file with escapes; `check` shows the
-    same names; nothing is written."""
+    same names; nothing is written. So is an error about an output folder's name."""
     notes = tmp_path / "notes"
     _write(
         notes,
@@ -151,6 +151,10 @@ def test_a_message_about_a_file_name_with_a_line_end_is_one_line(tmp_path: Path)
     check = notedeck("check", "notes", cwd=tmp_path)
     headers = [line for line in lines(check.stdout) if line.startswith("notes/")]
     assert "notes/bad\\xe9\\nname.md" in headers
+    (tmp_path / "a\nfile").write_bytes(b"")
+    wrong = notedeck("build", "notes/good.md", "-o", "a\nfile", cwd=tmp_path)
+    assert wrong.returncode == 2
+    assert lines(wrong.stderr) == ["a\\nfile: the output path is a file, not a folder"]
 
 
 def test_cards_from_names_that_are_not_utf8_import_into_anki(tmp_path: Path) -> None:

@@ -213,7 +213,7 @@ def load_config_file(root: Path) -> tuple[dict[str, Any], Path | None]:
     lines, problems = _key_lines(node, shown)
     problems += validate(loaded, shown, lines, for_note=False)
     if problems:
-        raise UsageProblem("\n".join(str(d) for d in sorted(problems)))
+        raise UsageProblem.from_lines(str(d) for d in sorted(problems))
     return loaded, path
 
 

@@ -8,7 +8,7 @@ from typing import IO, Any
 
 import click
 
-from .names import name_text, shown
+from .names import shown
 
 
 @dataclass(frozen=True, order=True)
@@ -54,18 +54,29 @@ class NotedeckError(click.ClickException):
     def __init__(self, message: str, location: Location | None = None) -> None:
         super().__init__(message)
         self.location = location
+        self.lines: tuple[str, ...] | None = None  # a message of many lines (`from_lines`)
 
     @classmethod
     def from_diagnostics(cls, diagnostics: Iterable[Diagnostic]) -> NotedeckError:
         """One error carrying every error line, sorted by place."""
-        lines = [str(d) for d in sorted(diagnostics) if d.severity == "error"]
-        return cls("\n".join(lines))
+        return cls.from_lines([str(d) for d in sorted(diagnostics) if d.severity == "error"])
+
+    @classmethod
+    def from_lines(cls, lines: Iterable[str]) -> NotedeckError:
+        """One error of several lines (each a `path:line: message`)."""
+        kept = tuple(lines)
+        found = cls("\n".join(kept))
+        found.lines = kept
+        return found
 
     def format_message(self) -> str:
-        # A path in the message may hold bytes that are not UTF-8 (see names.py).
+        # Any other message is one line: a path in it may hold a line end, or bytes that
+        # are not UTF-8 (see names.py).
+        if self.lines is not None:
+            return "\n".join(shown(line) for line in self.lines)
         if self.location is None:
-            return name_text(self.message)
-        return f"{self.location}: {name_text(self.message)}"
+            return shown(self.message)
+        return f"{self.location}: {shown(self.message)}"
 
     def show(self, file: IO[Any] | None = None) -> None:
         click.echo(self.format_message(), err=True)
