@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import Diagnostic
-from .names import shown
 from .output import write_atomic
 from .progress import Progress, note_step, within_note
 from .sources import read_note_bytes
@@ -400,13 +399,6 @@ def _extract_batch(
     return [extract_one(note_file, config, render, decisions) for note_file, config in batch]
 
 
-def _size(path: Path) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0
-
-
 def worker_count(jobs: int | None, notes: int) -> int:
     """How many processes extract `notes` notes: `jobs` when given, else one per core when
     there are enough notes to pay for starting them.
@@ -437,7 +429,7 @@ def extract_many(
     total = len(work)
     if workers <= 1:
         for done, (note_file, config) in enumerate(work, 1):
-            with within_note(progress, shown(note_file.display), _size(note_file.path)):
+            with within_note(progress, note_file.path):
                 result = extract_one(note_file, config, render, decisions)
             yield result
             if progress is not None:

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Protocol
+
+from .names import shown
 
 READING = "Reading notes"
 # A note at least this large reports its own progress, section by section (a cold build of
@@ -38,21 +42,29 @@ _WITHIN_NOTE: contextvars.ContextVar[Callable[[str, int, int], None] | None] = (
 
 
 @contextlib.contextmanager
-def within_note(progress: Progress | None, shown: str, size: int) -> Iterator[None]:
-    """While the block reads the note shown as `shown`, of `size` bytes: its sections and
-    cards reported to `progress` as steps of their own when the note is long."""
-    if progress is None or size < LONG_NOTE_BYTES:
+def within_note(progress: Progress | None, path: Path) -> Iterator[None]:
+    """While the block reads the note at `path`: its sections and cards reported to
+    `progress` as steps of their own when the note is long."""
+    if progress is None or _size(path) < LONG_NOTE_BYTES:
         yield
         return
+    name = shown(str(path))
 
     def report(what: str, done: int, total: int) -> None:
-        progress(done, total, f"{what} of {shown}")
+        progress(done, total, f"{what} of {name}")
 
     token = _WITHIN_NOTE.set(report)
     try:
         yield
     finally:
         _WITHIN_NOTE.reset(token)
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:  # extraction says why it cannot read the note
+        return 0
 
 
 def note_step(what: str, done: int, total: int) -> None:
