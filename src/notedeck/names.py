@@ -13,6 +13,7 @@ line and cannot drive the terminal.
 
 from __future__ import annotations
 
+import functools
 import re
 
 # The lone surrogates Python makes of bytes that are not UTF-8, and any other lone surrogate.
@@ -29,6 +30,7 @@ def name_text(name: str) -> str:
     return LONE_SURROGATE.sub(_escape, name)
 
 
+@functools.lru_cache(maxsize=1 << 14)  # asked for each card's place: a note's cards share it
 def shown(text: str) -> str:
     """A name as a message shows it: `name_text`, with control characters (a line end too)
     written as escapes, so that the message stays on one line."""
