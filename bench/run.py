@@ -254,6 +254,7 @@ def main() -> None:
             shutil.rmtree(target, ignore_errors=True)
             measure(command, rows[row])
     cards = package_notes(target / f"{vault.name}.apkg")
+    package_bytes = (target / f"{vault.name}.apkg").stat().st_size
     for _ in range(runs):
         measure(notedeck, rows["unchanged"])
     for round_number in range(runs):
@@ -283,6 +284,7 @@ def main() -> None:
         f"\n{cards} cards; median of {runs} runs; {os.cpu_count()} cores; "
         f"Python {platform.python_version()}; load average before {load[:3]}, after {load[3:]}"
     )
+    print(f"package of the cold build: {package_bytes:,} bytes")
     print(f"{'':44} {'seconds':>8} {'peak MB':>8} {'tree MB':>8}")
     for row in rows.values():
         if row.skipped:
@@ -313,6 +315,7 @@ def main() -> None:
         },
         "notes": written,
         "cards": cards,
+        "package_bytes": package_bytes,
         "runs": runs,
         "rows": {
             name: {**asdict(row), "median": row.median if row.seconds else None}

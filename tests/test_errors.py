@@ -266,7 +266,8 @@ def test_full_disk_keeps_the_previous_package(
         (small_disk / "scratch").mkdir()
         monkeypatch.setattr(tempfile, "tempdir", str(small_disk / "scratch"))
     before = snapshot(small_disk)
-    (notes / "many.md").write_bytes(_many_cards(400))
+    # 1,000 cards: a deflated package of 250 KB (400 made 110 KB, which fits).
+    (notes / "many.md").write_bytes(_many_cards(1000))
     result = run_cli("build", "notes", "-o", "build", cwd=tmp_path)
     assert result.exit_code == 1
     full = "database or disk is full" if scratch_on_small_disk else "No space left on device"

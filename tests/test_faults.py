@@ -224,7 +224,7 @@ def test_a_full_disk_for_the_state_replaces_no_package(tmp_path: Path) -> None:
 def test_a_cold_build_onto_a_full_disk_writes_neither_package_nor_state(tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()
-    (notes / "many.md").write_bytes(_many_cards(300))
+    (notes / "many.md").write_bytes(_many_cards(1000))  # a deflated package of 250 KB
     with mounted_small_disk(tmp_path / "build"):
         done = notedeck("build", "notes", "-o", "build", cwd=tmp_path)
         assert done.returncode == 1

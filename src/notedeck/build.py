@@ -22,11 +22,14 @@ from . import cache as cache_module
 from .commit import NotCommitted, Staging
 from .errors import Diagnostic, NotedeckError, UsageProblem, warning
 from .extract import Extraction, extract_paths
+from .leftovers import remove_leftovers
 from .output import write_atomic
 from .package import models_hash, update_package, write_package
+from .progress import Progress
 from .render import MediaFile, RenderedCard, render_card, render_cards
 from .report import Report, plural, sort_warnings
-from .vault import find_root, relative_name
+from .sources import note_path
+from .vault import find_root
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,8 @@ class BuildOptions:
     now: int | None = None  # the build time; tests pin it
     cache: bool = True  # reuse what the last build in `out` extracted from unchanged notes
     jobs: int | None = None  # processes that extract notes; None: one per core for many notes
-    progress: cache_module.Progress | None = None  # called (done, total) as notes are read
+    # Called (done, total, step) as notes are read and the package and state written.
+    progress: Progress | None = None
     # A package or collection notedeck wrote earlier: the state is rebuilt from its notes.
     adopt: Path | None = None
     write: bool = True  # False: plan only (push --dry-run), no package or state file written
@@ -93,10 +97,10 @@ def locked(paths: Sequence[Path], options: BuildOptions) -> ContextManager[None]
     """
     _not_a_file(options.out)
     folder = notes_root(paths) / identity.STATE_DIR if options.write else None
-    return locks.build_locks(options.out, folder, wait=options.wait, echo=_tell)
+    return locks.build_locks(options.out, folder, wait=options.wait, echo=_echo)
 
 
-def _tell(line: str) -> None:
+def _echo(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
@@ -164,6 +168,14 @@ def _collector_paused() -> Iterator[None]:
 def _build(
     paths: Sequence[Path], options: BuildOptions, overrides: dict[str, Any] | None
 ) -> Report:
+    if options.write:  # a build killed before left its temporary files: see leftovers.py
+        out = options.out
+        own = [
+            out / cache_module.CACHE_DIR,
+            out / MEDIA_DIR,
+            notes_root(paths) / identity.STATE_DIR,
+        ]
+        remove_leftovers(own, output=out)
     cache = cache_module.load(options.out) if options.cache else None
     extraction = extract_paths(
         paths,
@@ -177,8 +189,16 @@ def _build(
         raise NotedeckError.from_diagnostics(extraction.errors)
     report = write(paths, extraction, options, cache)
     if cache is not None:
+        _tell(options, "Saving the cache", 0)
         cache_module.save(cache)
+        _tell(options, "Saving the cache", 1)
     return report
+
+
+def _tell(options: BuildOptions, step: str, done: int, total: int = 1) -> None:
+    """Report `done` of `total` of a step after reading the notes (see progress.py)."""
+    if options.progress is not None:
+        options.progress(done, total, step)
 
 
 @dataclass(frozen=True)
@@ -262,6 +282,7 @@ def write(
     # their entries, and are neither removed nor written into this package.
     scoped, outside = _scoped(state, _scope(paths, root))
     facts = extraction.facts if len(extraction.facts) == len(rendered) else None
+    _tell(options, "Planning cards", 0)
     plan = identity.plan(
         [(r.card, r.model, r.fields) for r in rendered],
         scoped,
@@ -272,6 +293,7 @@ def write(
         facts=facts,
     )
     planned, new_state, diagnostics = plan.notes, plan.state, plan.diagnostics
+    _tell(options, "Planning cards", 1)
     new_state.entries.update(outside)
     if extraction.errors and scoped is not None:
         planned = _keep_failed_notes(planned, new_state, scoped, extraction.errors, root)
@@ -329,10 +351,12 @@ def write(
     state_path = folder / identity.STATE_NAME
     staging = Staging()
     writing = f"{state_path}: cannot write the state file"
+    progress_step = "Writing the package" if len(targets) == 1 else "Writing the packages"
     try:
-        saved = identity.save_state(folder, new_state, snapshot, into=staging.scratch(state_path))
+        state_scratch = staging.scratch(state_path)  # written last, renamed first: commit.py
         kept_copies: list[Path | None] = []
         for (path, items), files, (name, names, order) in zip(targets, media, layout, strict=True):
+            _tell(options, progress_step, len(kept_copies), len(targets))
             writing = f"{path}: cannot write the package"
             scratch = staging.scratch(path)
             kept = _kept_collection(cache, path)
@@ -359,6 +383,11 @@ def write(
                 if not write_package(items, scratch, files, now=models_mod, keep=kept):
                     kept = None  # no copy of this package's collection to change next time
             kept_copies.append(kept)
+        _tell(options, progress_step, len(kept_copies), len(targets))
+        writing = f"{state_path}: cannot write the state file"
+        _tell(options, "Writing the state file", 0)
+        saved = identity.save_state(folder, new_state, snapshot, into=state_scratch)
+        _tell(options, "Writing the state file", 1)
         if options.before_commit is not None:
             writing = "cannot finish the build before its commit"
             options.before_commit(Staged(report, new_state, staging.staged()))
@@ -451,7 +480,7 @@ def _scope(paths: Sequence[Path], root: Path) -> tuple[str, ...] | None:
     `/`; None when it covers the whole root."""
     scope = []
     for given in paths:
-        name = str(relative_name(given, root))
+        name = note_path(given, root)
         if name == "." or name.startswith("../"):
             return None  # the root itself, or notes outside it: every entry is this build's
         scope.append(name + "/" if given.is_dir() else name)
@@ -484,7 +513,7 @@ def _keep_failed_notes(
 ) -> list[identity.Planned]:
     """With --keep-going, the cards of a note that could not be read stay as the last build
     wrote them: an unreadable note is not a note whose cards were removed."""
-    failed = {str(relative_name(Path(d.location.path), root)) for d in errors}
+    failed = {note_path(Path(d.location.path), root) for d in errors}
     kept: list[identity.Planned] = []
     for item in planned:
         previous = state.entries.get(item.guid)

@@ -38,12 +38,11 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import Diagnostic, warning
 from .output import write_atomic
+from .progress import Progress, note_step, within_note
 from .sources import read_note_bytes
 from .untrusted import NotRegular, open_regular
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor
-
     from .config import Config
     from .extract import Card, Decision
     from .sources import NoteFile
@@ -67,7 +66,6 @@ RACY_NS = 2_000_000_000
 _MEDIA = re.compile(r"!\[|<img", re.IGNORECASE)
 
 Renderer = Callable[["Card"], Any]
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -338,7 +336,11 @@ def extract_one(
     if render is not None:
         from .identity import card_facts  # identity imports extract, which imports this module
 
-        rendered = tuple(render_unless_media(card, render) for card in part.cards)
+        total = len(part.cards)
+        rendered = tuple(
+            _reported(render_unless_media(card, render), index, total)
+            for index, card in enumerate(part.cards, 1)
+        )
         # Hashed here, once per note version, and over the pool in a cold build.
         facts = tuple(
             None if r is None else tuple(card_facts(card, r.model, r.fields, config.namespace))
@@ -346,6 +348,11 @@ def extract_one(
         )
     kept = tuple(part.decisions) if decisions else ()
     return FileResult(tuple(part.cards), kept, tuple(part.diagnostics), rendered, facts)
+
+
+def _reported(rendered: Any, done: int, total: int) -> Any:
+    note_step("Cards", done, total)  # a long note's cards: see progress.py
+    return rendered
 
 
 def file_results(
@@ -417,20 +424,6 @@ def worker_count(jobs: int | None, notes: int) -> int:
     return max(1, min(cores, notes // BATCH_SIZE))
 
 
-def _executor(workers: int) -> Executor:
-    # Imported here: a rebuild that reads a few notes starts no pool, and these imports were a
-    # tenth of its import time.
-    import multiprocessing
-    import threading
-    from concurrent.futures import ProcessPoolExecutor
-
-    # fork starts a worker in milliseconds with notedeck already imported; it is only safe while
-    # this process runs no other thread, so otherwise fall back to a fresh interpreter per worker.
-    methods = multiprocessing.get_all_start_methods()
-    method = "fork" if "fork" in methods and threading.active_count() == 1 else "spawn"
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
-
-
 def extract_many(
     work: Sequence[tuple[NoteFile, Config]],
     render: Renderer | None,
@@ -443,15 +436,21 @@ def extract_many(
     total = len(work)
     if workers <= 1:
         for done, (note_file, config) in enumerate(work, 1):
-            yield extract_one(note_file, config, render, decisions)
+            with within_note(progress, note_file.path):
+                result = extract_one(note_file, config, render, decisions)
+            yield result
             if progress is not None:
                 progress(done, total)
         return
     batches = [work[i : i + BATCH_SIZE] for i in range(0, total, BATCH_SIZE)]
     done = 0
-    with _executor(workers) as pool:
+    # Imported here: a rebuild that reads a few notes starts no pool, and the pool's imports
+    # were a tenth of its import time.
+    from .workers import pool, stopped_on_signals
+
+    with pool(workers) as executor, stopped_on_signals(executor):
         many = len(batches)
-        for results in pool.map(_extract_batch, batches, [render] * many, [decisions] * many):
+        for results in executor.map(_extract_batch, batches, [render] * many, [decisions] * many):
             yield from results
             done += len(results)
             if progress is not None:
@@ -462,6 +461,7 @@ __all__ = [
     "CACHE_DIR",
     "Cache",
     "FileResult",
+    "Progress",
     "code_fingerprint",
     "content_digest",
     "entry_key",

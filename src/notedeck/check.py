@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from .extract import Card, Extraction
+from .names import shown
 from .report import plural
 
 # The order of verdicts on one line, and of the counts in the summary.
@@ -121,7 +122,7 @@ def text_lines(notes: Sequence[NoteCheck]) -> Iterator[str]:
     """
     width = max((len(str(e.line)) for n in notes for e in n.entries), default=1)
     for note in notes:
-        yield click.style(note.path, bold=True)
+        yield click.style(shown(note.path), bold=True)
         if not note.entries:
             yield "  " + click.style("no cards: nothing here looks like a term", dim=True)
         for entry in note.entries:
@@ -162,7 +163,10 @@ def as_json(notes: Sequence[NoteCheck]) -> dict[str, Any]:
     """The check for a tool: every note with its entries, and the totals."""
     return {
         "notes": [
-            {"path": note.path, "entries": [_entry_json(note.path, e) for e in note.entries]}
+            {
+                "path": shown(note.path),
+                "entries": [_entry_json(shown(note.path), e) for e in note.entries],
+            }
             for note in notes
         ],
         "totals": totals(notes),

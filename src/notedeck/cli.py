@@ -15,7 +15,6 @@ import click
 
 from . import __version__, check
 from .build import BuildOptions, build, build_warnings
-from .cache import Progress
 from .config import (
     ANKICONNECT_KEY_VARIABLE,
     ANKICONNECT_TIMEOUT,
@@ -28,6 +27,7 @@ from .errors import NotedeckError
 from .extract import Card, Extraction, extract_paths
 from .identity import assign_guids
 from .init import init as init_notes
+from .progress import READING, Progress
 from .sources import find_notes
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -333,21 +333,26 @@ MOMENT = 0.5
 
 @contextmanager
 def progress_bar(enabled: bool, moment: float = MOMENT) -> Iterator[Progress | None]:
-    """A `progress(done, total)` callback that draws a bar on stderr once reading the notes
-    has taken longer than `moment` seconds; None when disabled (pipes, -q, --json)."""
+    """A `progress(done, total, step)` callback that draws a bar on stderr, one per step
+    (reading the notes, a long note's sections, writing the package…), once the build has
+    taken longer than `moment` seconds; None when disabled (pipes, -q, --json)."""
     if not enabled:
         yield None
         return
     started = time.monotonic()
-    shown: list[Any] = []  # the bar, once it is on screen
+    shown: list[Any] = []  # the bar on screen, if any
     drawn = [0]
+    step_shown = [""]
 
-    def update(done: int, total: int) -> None:
+    def update(done: int, total: int, step: str = READING) -> None:
+        if shown and step != step_shown[0]:  # the next step: its own bar on the next line
+            shown.pop().__exit__(None, None, None)
         if not shown:
-            if done >= total or time.monotonic() - started < moment:
+            if (done >= total and step == READING) or time.monotonic() - started < moment:
                 return
-            bar = click.progressbar(length=total, label="Reading notes", file=sys.stderr)
+            bar = click.progressbar(length=max(total, 1), label=step, file=sys.stderr)
             shown.append(bar.__enter__())
+            step_shown[0], drawn[0] = step, 0
         shown[0].update(done - drawn[0])
         drawn[0] = done
 

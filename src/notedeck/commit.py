@@ -19,6 +19,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .leftovers import temp_prefix
+
 
 class NotCommitted(OSError):
     """Renaming the written files into place failed: `replaced` are new, `kept` as before."""
@@ -42,7 +44,10 @@ class Staging:
         it by `commit` (named as output.replacing names its temporary files). OSError when
         a folder is in the target's place: a rename could not replace it."""
         _not_a_folder(target)
-        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        # The name carries this process's ID: a later build removes it once the process is
+        # gone (see leftovers.py).
+        prefix = temp_prefix(f".{target.name}.")
+        handle, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=target.parent)
         os.close(handle)
         self.files.append((target, Path(name)))
         return Path(name)

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from .errors import Diagnostic, UsageProblem, error, warning
+from .names import name_text
 
 CONFIG_NAME = "notedeck.yaml"
 
@@ -218,7 +219,7 @@ def load_config_file(root: Path) -> tuple[dict[str, Any], Path | None]:
     lines, problems = _key_lines(node, shown)
     problems += validate(loaded, shown, lines, for_note=False)
     if problems:
-        raise UsageProblem("\n".join(str(d) for d in sorted(problems)))
+        raise UsageProblem.from_lines(str(d) for d in sorted(problems))
     return loaded, path
 
 
@@ -383,9 +384,11 @@ def merge(base: Config, settings: Mapping[str, Any]) -> Config:
         if key == "rules":
             changes[key] = _enabled_rules(base.rules, value)
         elif key in _LIST_KEYS:
-            changes[key] = tuple(str(v) for v in value)
+            changes[key] = tuple(name_text(str(v)) for v in value)
         else:
-            changes[key] = value
+            # A flag's bytes that are not UTF-8, or a lone surrogate a YAML escape made, as
+            # `\\xNN` (names.py): a deck, a namespace or a tag is text SQLite and Anki accept.
+            changes[key] = name_text(value) if isinstance(value, str) else value
     # Most notes change nothing: keeping `base` spares a copy per note and keeps what
     # is cached per Config.
     return dataclasses.replace(base, **changes) if changes else base

@@ -8,6 +8,8 @@ from typing import IO, Any
 
 import click
 
+from .names import shown
+
 
 @dataclass(frozen=True, order=True)
 class Location:
@@ -17,7 +19,8 @@ class Location:
     line: int
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}" if self.line else self.path
+        path = shown(self.path)  # one line, whatever bytes the file name holds
+        return f"{path}:{self.line}" if self.line else path
 
 
 @dataclass(frozen=True, order=True)
@@ -51,17 +54,29 @@ class NotedeckError(click.ClickException):
     def __init__(self, message: str, location: Location | None = None) -> None:
         super().__init__(message)
         self.location = location
+        self.lines: tuple[str, ...] | None = None  # a message of many lines (`from_lines`)
 
     @classmethod
     def from_diagnostics(cls, diagnostics: Iterable[Diagnostic]) -> NotedeckError:
         """One error carrying every error line, sorted by place."""
-        lines = [str(d) for d in sorted(diagnostics) if d.severity == "error"]
-        return cls("\n".join(lines))
+        return cls.from_lines([str(d) for d in sorted(diagnostics) if d.severity == "error"])
+
+    @classmethod
+    def from_lines(cls, lines: Iterable[str]) -> NotedeckError:
+        """One error of several lines (each a `path:line: message`)."""
+        kept = tuple(lines)
+        found = cls("\n".join(kept))
+        found.lines = kept
+        return found
 
     def format_message(self) -> str:
+        # Any other message is one line: a path in it may hold a line end, or bytes that
+        # are not UTF-8 (see names.py).
+        if self.lines is not None:
+            return "\n".join(shown(line) for line in self.lines)
         if self.location is None:
-            return self.message
-        return f"{self.location}: {self.message}"
+            return shown(self.message)
+        return f"{self.location}: {shown(self.message)}"
 
     def show(self, file: IO[Any] | None = None) -> None:
         click.echo(self.format_message(), err=True)

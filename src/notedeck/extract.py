@@ -16,7 +16,9 @@ from . import tags as tags_module
 from .config import Config
 from .errors import Diagnostic, Location, warning
 from .frontmatter import Note, split
+from .names import name_text
 from .parse import Section, parse
+from .progress import note_step
 from .rules import Candidate, Context, Skip, registry
 from .rules import scorer as scorer_module
 from .rules.detectors import Proposal, heading_term, is_question, propose, question_term
@@ -216,7 +218,8 @@ def propose_note(note: Note, cfg: Config) -> _Walk:
     # section at each depth so far, and the depth of a meta section whose subtree is left out.
     paths: list[tuple[str, ...]] = []
     skipped_below: int | None = None
-    for parents, section in sections:
+    for index, (parents, section) in enumerate(sections, 1):
+        note_step("Sections", index, len(sections))  # a long note's progress: progress.py
         depth = len(parents)
         if skipped_below is not None:
             if depth > skipped_below:
@@ -317,8 +320,7 @@ def extract_note(
                 )
             )
     decks = tag_decks(note.body, base_tags) if cfg.tag_decks else {}
-    # A file name may hold U+001F, Anki's field separator: the card shows the path.
-    note_path = CONTROL_CHARACTERS.sub("\ufffd", str(note.source.file.relative))
+    note_path = note.source.file.note_path
     link = note_link(cfg.link, note.source.file.root, note_path)
     cards = []
     for candidate, topic, duplicate_of in _dedupe(found):
@@ -609,7 +611,8 @@ def deck_name(note: Note, cfg: Config) -> str:
     note."""
     relative = note.source.file.relative
     if cfg.deck_mode == "single":
-        return _deck_part(cfg.deck or cfg.package or note.source.file.root.name or "notedeck")
+        folder = name_text(note.source.file.root.name)
+        return _deck_part(cfg.deck or cfg.package or folder or "notedeck")
     folders = _deck_folders(str(relative.parent))
     explicit = _meta_text(note.meta.get("deck")) if cfg.deck_mode == "title" else ""
     if explicit and not cfg.deck:

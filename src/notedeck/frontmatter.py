@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from .errors import Diagnostic, error, warning
+from .names import LONE_SURROGATE
 from .sources import Source
 
 _OPEN = re.compile(r"\A(?:\ufeff)?---[ \t]*\n")
@@ -54,6 +56,8 @@ def split(source: Source) -> tuple[Note | None, list[Diagnostic]]:
         kind = _KINDS.get(type(meta), "a single value")
         return None, [error(shown, 1, f"front matter is {kind}, not a mapping of keys")]
     lines, diagnostics = _setting_lines(node, meta, shown)
+    if "\\u" in yaml_text or "\\U" in yaml_text:  # only an escape makes a lone surrogate
+        diagnostics += _replace_surrogates(meta, yaml_text, shown)
     end = text.find("\n", closing.start())
     end = len(text) if end < 0 else end
     blanked = "\n" * text.count("\n", 0, end)
@@ -120,32 +124,90 @@ def _load(yaml_text: str) -> tuple[yaml.Node | None, Any]:
             loader.dispose()
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u[dD][89a-fA-F]|U0000[dD][89a-fA-F])")
+
+
+def _replace_surrogates(meta: dict[Any, Any], yaml_text: str, shown: str) -> list[Diagnostic]:
+    """Replace each lone surrogate (`"\\udcff"` in double quotes), which is no character and
+    which SQLite and Anki refuse, with U+FFFD in every string of `meta`, in place; a warning
+    when there was one."""
+    first: list[str] = []
+
+    def fixed(text: str) -> str:
+        found = LONE_SURROGATE.search(text)
+        if found is None:
+            return text
+        first.append(found.group())
+        return LONE_SURROGATE.sub("\ufffd", text)
+
+    for current in _each_once(meta, _value_children):
+        if isinstance(current, list):
+            for index, item in enumerate(current):
+                if isinstance(item, str):
+                    current[index] = fixed(item)
+        elif isinstance(current, dict):
+            for key in list(current):
+                if isinstance(current[key], str):
+                    current[key] = fixed(current[key])
+                if isinstance(key, str) and fixed(key) != key:
+                    current[fixed(key)] = current.pop(key)
+        elif isinstance(current, set):
+            texts = {item for item in current if isinstance(item, str)}
+            current.difference_update(texts)
+            current.update(fixed(text) for text in texts)
+    if not first:
+        return []
+    escape = _SURROGATE_ESCAPE.search(yaml_text)
+    line = yaml_text.count("\n", 0, escape.start()) + 2 if escape is not None else 1
+    code = f"U+{ord(first[0]):04X}"
+    message = f"front matter holds a lone surrogate ({code}), not a character; replaced with U+FFFD"
+    return [warning(shown, line, message)]
+
+
 def _mark_line(exc: yaml.MarkedYAMLError) -> int:
     mark = exc.problem_mark or exc.context_mark
     return mark.line + 1 if mark is not None else 1
 
 
 def _unreadable_value_line(node: yaml.Node | None) -> int:
-    """The line of the first value that cannot be built on its own (walked without
-    recursion: the tree may be deep, and aliases make it a graph)."""
-    stack = [node] if node is not None else []
+    """The line of the first value that cannot be built on its own."""
+    for current in _each_once(node, _node_children) if node is not None else ():
+        if isinstance(current, yaml.ScalarNode):
+            try:
+                yaml.SafeLoader("").construct_object(current)
+            except (ValueError, TypeError, OverflowError, yaml.YAMLError):
+                return int(current.start_mark.line) + 1
+    return 1
+
+
+def _each_once(start: Any, children: Callable[[Any], Iterable[Any]]) -> Iterator[Any]:
+    """`start` and everything below it, depth first, each once, walked without recursion:
+    the tree may be deep, and aliases make it a graph. The children of each are asked for
+    after the caller has seen it."""
+    stack = [start]
     seen: set[int] = set()
     while stack:
         current = stack.pop()
         if id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, yaml.ScalarNode):
-            try:
-                yaml.SafeLoader("").construct_object(current)
-            except (ValueError, TypeError, OverflowError, yaml.YAMLError):
-                return int(current.start_mark.line) + 1
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend(reversed(current.value))
-        elif isinstance(current, yaml.MappingNode):
-            for key, value in reversed(current.value):
-                stack.extend((value, key))
-    return 1
+        yield current
+        stack.extend(children(current))
+
+
+def _node_children(node: yaml.Node) -> list[yaml.Node]:
+    """A node's children, last first (the walk pops the first next)."""
+    if isinstance(node, yaml.SequenceNode):
+        return list(reversed(node.value))
+    if isinstance(node, yaml.MappingNode):
+        return [part for key, value in reversed(node.value) for part in (value, key)]
+    return []
+
+
+def _value_children(value: Any) -> list[Any]:
+    """The lists, mappings and sets in a list or a mapping's values."""
+    items = value if isinstance(value, list) else value.values() if isinstance(value, dict) else ()
+    return [item for item in items if isinstance(item, list | dict | set)]
 
 
 def _setting_lines(

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 from . import state_schema
 from .errors import Diagnostic, NotedeckError, error, warning
 from .extract import Card
+from .names import shown
 from .output import write_atomic, write_spliced
 from .package import guid_for
 from .terms import normalise_term
@@ -676,7 +677,8 @@ def plan(
             else:  # changed, or a tombstone brought back: the note in Anki must be updated
                 status, mod = status or "changed", newer_mod(last.mod, now)
         place = card.location  # str(Location) inlined: one call less per card
-        location = f"{place.path}:{place.line}" if place.line else place.path
+        path = shown(place.path)
+        location = f"{path}:{place.line}" if place.line else path
         # The state file names the note below the notes root: the same on every machine and
         # however the build named its paths, so the committed file does not churn.
         kept_location = f"{note_path}:{place.line}" if place.line else note_path

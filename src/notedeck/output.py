@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from .leftovers import temp_prefix
+
 
 def _default_mode() -> int:
     """The mode a plain `open()` would give a new file under the current umask."""
@@ -22,7 +24,9 @@ def _default_mode() -> int:
 def replacing(path: Path) -> Iterator[Path]:
     """A temporary path beside `path` to write; on success it replaces `path` (with the mode a
     new file gets, not mkstemp's 0600), on any failure it is removed and `path` is untouched."""
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # The name carries this process's ID: a later build removes it once the process is gone.
+    prefix = temp_prefix(f".{path.name}.")
+    handle, temp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     os.close(handle)
     scratch = Path(temp)
     try:

@@ -9,6 +9,7 @@ from typing import Any
 
 from .errors import Diagnostic
 from .identity import REMOVED_TAG, Planned
+from .names import shown
 
 STATUSES = ("added", "changed", "unchanged", "renamed", "moved", "removed")
 # The statuses the text report names card by card (unchanged cards are only counted: they
@@ -58,14 +59,14 @@ class Report:
     @property
     def left_out(self) -> list[str]:
         """The notes a --keep-going build left out for their errors."""
-        return sorted({e.location.path for e in self.errors})
+        return sorted({shown(e.location.path) for e in self.errors})
 
     def summary(self) -> str:
         """One line for a person: where the package went and what changed."""
         counts = self.counts()
         cards = sum(v for k, v in counts.items() if k != "removed")
         parts = [f"{counts[s]} {s}" for s in STATUSES if counts[s]]
-        where = ", ".join(str(p) for p in self.packages)
+        where = ", ".join(shown(str(p)) for p in self.packages)
         text = (
             f"{where}: {plural(cards, 'card')} from {plural(self.notes_read, 'note')} "
             f"({', '.join(parts) or 'none'})"
@@ -114,7 +115,7 @@ class Report:
             return found
 
         return {
-            "packages": [str(p) for p in self.packages],
+            "packages": [shown(str(p)) for p in self.packages],
             "notes_read": self.notes_read,
             "counts": {
                 **self.counts(),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import Diagnostic, UsageProblem, error, warning
+from .names import name_text
 from .vault import Excludes, find_root, read_excludes, relative_name
 
 NOTE_SUFFIXES = (".md", ".markdown")
@@ -34,8 +35,14 @@ class NoteFile:
 
     @functools.cached_property  # asked for each card of the note
     def relative(self) -> PurePosixPath:
-        """The path below the notes root, with forward slashes."""
-        return relative_name(self.path, self.root)
+        """The path below the notes root, with forward slashes, as text (`names.name_text`:
+        what the card, its deck and the state file show of it)."""
+        return PurePosixPath(name_text(str(relative_name(self.path, self.root))))
+
+    @functools.cached_property
+    def note_path(self) -> str:
+        """The path below the notes root as the card shows it (see `note_path`)."""
+        return _card_text(str(self.relative))
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,17 @@ class Source:
     file: NoteFile
     text: str
     encoding: str
+
+
+def note_path(path: Path, root: Path) -> str:
+    """`path` below the notes root `root` as a card's Source field and the state file show it:
+    forward slashes, bytes that are not UTF-8 as `\\xNN` (names.py), and control characters
+    as U+FFFD (a file name may hold U+001F, Anki's field separator)."""
+    return _card_text(name_text(str(relative_name(path, root))))
+
+
+def _card_text(name: str) -> str:
+    return CONTROL_CHARACTERS.sub("\ufffd", name)
 
 
 def find_notes(paths: Iterable[Path]) -> tuple[list[NoteFile], list[Diagnostic]]:

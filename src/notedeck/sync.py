@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import sqlite3
-import tempfile
 import time
 import unicodedata
 from collections import defaultdict
@@ -26,6 +25,7 @@ from .apkg import packaged_media
 from .build import BuildOptions, Staged, build, locked, notes_root, previous_state
 from .config import SYNC_BACKUPS, load_config_file
 from .errors import NotedeckError, UsageProblem
+from .leftovers import scratch_folder
 from .package import model_id, write_package
 from .report import Report
 
@@ -240,9 +240,9 @@ def apply(
 
     before = {guid: tags.split() for guid, tags in _rows(col, "select guid, tags from notes")}
     live = [p for p in report.planned if p.card is not None]
-    with tempfile.TemporaryDirectory(prefix="notedeck-sync-") as temp:
+    with scratch_folder() as temp:  # named by this process: see leftovers.py
         # The live notes only: a tombstone would come back as a new note, to be deleted again.
-        package = Path(temp) / "sync.apkg"
+        package = temp / "sync.apkg"
         write_package(live, package, now=models_mod)
         options = ie.ImportAnkiPackageOptions(
             # Notes: only new ones; fields and tags are set below, whatever the mods say.
