@@ -158,7 +158,7 @@ def test_check_command_is_plain_in_a_pipe(notes: Path) -> None:
         "   7  skip       meta section '目的': about the note, not a term",
         # a proposal the scorer turns down: its probability and the features that weighed most
         "  11  skip       'Disks' (heading) is no card: p=0.01 < 0.25 (heading_first_is_pair "
-        "-1.7, term_within_limits +1.5, heading_first_defines_other -1.0)",
+        "-1.6, term_within_limits +1.5, heading_first_defines_other -1.0)",
         "  13  card       Block storage → storage handed out as fixed-size blocks that a…  (colon)",
         "  15  card       スナップショット → ある時点のディスクの状態をそのまま写し取ったもの。"
         "  (colon)",

@@ -330,6 +330,15 @@ def separated(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:
                 term, definition, unit.line, form, unit, separator=match.group(0).strip()
             )
             break
+        else:
+            # `` `docker-compose build` build or rebuild services ``: a command, then what it does
+            code = _CODE_LEAD.match(text)
+            if code:
+                definition = _with_following(section, unit, unit.block, code.group("def"))
+                yield Proposal(code.group("term"), definition, unit.line, "gap", unit)
+
+
+_CODE_LEAD = re.compile(r"^(?P<term>`[^`]+`)\s+(?P<def>[A-Za-z\u3040-\u9fff].*)$")
 
 
 def _last_of_block(found: Sequence[Unit], unit: Unit) -> bool:
@@ -413,6 +422,15 @@ _DEFINING = (
         "is",
         re.compile(
             r"^(?:an?\s+|the\s+)?(?P<term>[^,;:.()]{1,40}?(?:\s*\([^()]{1,60}\))?)\s+(?:is|are|was|were)\s+(?P<def>.+)$",
+            re.IGNORECASE,
+        ),
+    ),
+    # `Kubelet, a process responsible for…`: a term and its description in apposition
+    (
+        "apposition",
+        re.compile(
+            r"^(?:an?\s+|the\s+)?(?P<term>[^,;:.()]{1,40}?(?:\s*\([^()]{1,40}\))?),\s+"
+            r"(?P<def>(?:an?|the)\s+\w+.+)$",
             re.IGNORECASE,
         ),
     ),
