@@ -23,7 +23,7 @@ from .rules import Candidate, Context, Skip, registry
 from .rules import scorer as scorer_module
 from .rules.detectors import Proposal, heading_term, is_question, propose, question_term
 from .rules.explicit import tag_decks
-from .rules.features import section_proposal_features
+from .rules.features import note_features, section_proposal_features
 from .rules.lines import is_link_only
 from .sources import CONTROL_CHARACTERS, NoteFile, find_notes, read_source
 from .terms import clean_term, normalise_term, without_aside
@@ -256,6 +256,11 @@ def propose_note(note: Note, cfg: Config) -> _Walk:
         for proposal, found, fit in zip(proposals, features, fits, strict=True):
             topic = card_topic(_as_candidate(proposal), section, path)
             walk.proposed.append(Proposed(proposal, found, topic, fit))
+    if walk.proposed:
+        told = note_features(inline.body)
+        for proposed in walk.proposed:
+            if proposed.fits:
+                proposed.features.update(told)
     return walk
 
 
