@@ -410,6 +410,7 @@ def section_proposal_features(
 ) -> list[dict[str, float]]:
     """The features of every proposal of one section, siblings counted together."""
     group_forms: Counter[tuple[int, str]] = Counter()
+    group_short: Counter[tuple[int, str]] = Counter()
     seen: set[tuple[int, int, str]] = set()
     for proposal in proposals:
         unit = proposal.unit
@@ -419,6 +420,9 @@ def section_proposal_features(
         if key not in seen:
             seen.add(key)
             group_forms[(unit.group, proposal.form)] += 1
+            # an author who names terms writes them short: `- Vishing - voice phishing`
+            if len(plain(proposal.term).split()) <= 3:
+                group_short[(unit.group, proposal.form)] += 1
     found = section_units(section)
     group_sizes: Counter[int] = Counter(u.group for u in found)
     paired = {p.line for p in proposals if p.form in _PAIR_FORMS}
@@ -450,6 +454,13 @@ def section_proposal_features(
         these = proposal_features(
             proposal, section, group_forms, group_sizes, section_found, heading
         )
+        unit = proposal.unit
+        if unit is not None:
+            siblings = group_forms[(unit.group, proposal.form)]
+            if siblings > 1:
+                short = group_short[(unit.group, proposal.form)] / siblings
+                these["group_short_terms"] = short
+                these[f"{proposal.form}&group_short_terms"] = short
         if proposal.own_heading:
             these["heading_body_pairs"] = body_pairs
             these["heading_first_is_pair"] = 1.0 if first_paired else 0.0
