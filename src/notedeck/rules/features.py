@@ -208,6 +208,8 @@ def _term_features(term: str) -> tuple[tuple[str, float], ...]:
     found["term_few_letters"] = 1.0 if len(_LETTERS.findall(text)) <= 1 else 0.0
     found["term_counted"] = 1.0 if _COUNTED.search(text) else 0.0
     found["term_ends_digit"] = 1.0 if re.search(r"[0-9０-９]$", text) else 0.0
+    # `分野 1`, `Step 2`: a numbered item (`S3`, `EC2`, `IPv4` keep their digits glued on)
+    found["term_ends_number"] = 1.0 if re.search(r"\s[0-9０-９]+$", text) else 0.0
     found["term_unbalanced"] = 1.0 if not _balanced(text) else 0.0
     found["term_command"] = 1.0 if _COMMAND.match(text) else 0.0
     found["term_first_person"] = 1.0 if _FIRST_PERSON.search(text) else 0.0
