@@ -1,4 +1,8 @@
-"""The `notedeck` command: flags in, a call into the library, the report out."""
+"""The `notedeck` command: flags in, a call into the library, the report out.
+
+Each command imports the part of notedeck it runs when it runs: `--help`, `init` or a
+`build` never pay for importing what only `push`, `sync`, `preview` or `check` use.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from . import __version__, check
-from .build import BuildOptions, build, build_warnings
-from .cache import Progress
+from . import __version__
 from .config import (
     ANKICONNECT_KEY_VARIABLE,
     ANKICONNECT_TIMEOUT,
@@ -24,10 +26,10 @@ from .config import (
     CONFIG_NAME,
 )
 from .errors import NotedeckError
-from .extract import Card, Extraction, extract_paths
-from .identity import assign_guids
-from .init import init as init_notes
-from .sources import find_notes
+
+if TYPE_CHECKING:
+    from .cache import Progress
+    from .extract import Card, Extraction
 
 F = TypeVar("F", bound=Callable[..., Any])
 NOTES = click.argument("notes", nargs=-1, type=click.Path(path_type=Path))
@@ -109,6 +111,8 @@ def init_command(folder: Path) -> None:
     Example:
       notedeck init cards && notedeck build cards
     """
+    from .init import init as init_notes
+
     written = init_notes(folder)
     notes = sum(1 for path in written if path.suffix == ".md")
     click.echo(f"{folder}: {notes} example notes and {CONFIG_NAME} written")
@@ -149,6 +153,8 @@ def build_command(
       notedeck build cards -o build
       notedeck build cards --adopt old/cards.apkg   # the state file was lost
     """
+    from .build import BuildOptions, build
+
     with progress_bar(enabled=not quiet and not as_json and sys.stderr.isatty()) as progress:
         options = BuildOptions(
             out=out,
@@ -198,6 +204,7 @@ def watch_command(
       notedeck watch cards -o build
       notedeck watch cards --push
     """
+    from .build import BuildOptions
     from .watch import watch
 
     after = None
@@ -240,6 +247,7 @@ def push_command(
       notedeck push cards
       notedeck push cards --dry-run --prune
     """
+    from .build import BuildOptions
     from .push import connection_for, push
 
     paths = _paths(notes)
@@ -278,6 +286,7 @@ def sync_command(
     Example:
       notedeck sync cards --collection ~/.local/share/Anki2/"User 1"/collection.anki2
     """
+    from .build import BuildOptions
     from .sync import sync
 
     report, result = sync(
@@ -322,6 +331,8 @@ def progress_bar(enabled: bool, moment: float = MOMENT) -> Iterator[Progress | N
 
 
 def _extraction(notes: tuple[Path, ...]) -> Extraction:
+    from .extract import extract_paths
+
     result = extract_paths(_paths(notes))
     if result.errors:
         raise NotedeckError.from_diagnostics(result.errors)
@@ -358,6 +369,8 @@ def extract_command(notes: tuple[Path, ...], fmt: str) -> None:
     Example:
       notedeck extract cards --format json
     """
+    from .identity import assign_guids
+
     result = _extraction(notes)
     cards, diagnostics = assign_guids(result.cards, result.config.namespace)
     _print_warnings([*result.diagnostics, *diagnostics])
@@ -407,6 +420,11 @@ def check_command(notes: tuple[Path, ...], fmt: str, color: bool | None) -> None
       notedeck check cards
       notedeck check cards/01-headings.md --format json
     """
+    from . import check
+    from .build import build_warnings
+    from .extract import extract_paths
+    from .sources import find_notes
+
     paths = _paths(notes)
     result = extract_paths(paths)
     result.diagnostics.extend(build_warnings(result))
