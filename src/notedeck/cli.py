@@ -460,9 +460,35 @@ def preview_command(notes: tuple[Path, ...], out: Path) -> None:
 
 
 def main() -> None:
-    """Entry point of the `notedeck` script."""
+    """Entry point of the `notedeck` script: run the command, then leave at once."""
     try:
         cli.main(prog_name="notedeck", standalone_mode=True)
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
     except KeyboardInterrupt:  # pragma: no cover - interactive
         click.echo("interrupted", err=True)
-        sys.exit(130)
+        code = 130
+    leave(code)
+
+
+def leave(code: object) -> None:
+    """End the process with `code` (as `sys.exit` takes it) without tearing the interpreter
+    down: freeing every object a build made one by one, which the OS frees at once anyway,
+    was a twentieth of a cold build's time.
+
+    Nothing is lost that a normal exit would keep: every file notedeck writes is closed (its
+    bytes handed to the OS) before the command returns, and stdout and stderr are flushed
+    here. When flushing fails (a closed pipe), Python's own exit reports it as usual.
+    """
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        click.echo(str(code), err=True)
+        code = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)
+    os._exit(code)
