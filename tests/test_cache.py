@@ -41,7 +41,7 @@ from notedeck.render import render_card
 from tests.conftest import REPO, run_cli
 
 NOW = 1_700_000_000
-NOTES = 12  # the bench generator's notes: 10 terms each, Japanese and English, in folders
+NOTES = 12  # the bench generator's fixed notes: 10 terms each, Japanese and English, in folders
 # The cards the scorer gives them: 10 a note but 9 in notes 3 and 9, where a heading (Garwex)
 # and a definition-list term (Sollum) score just under the threshold.
 CARDS = 118
@@ -59,7 +59,7 @@ def _generator() -> ModuleType:
 @pytest.fixture()
 def vault(tmp_path: Path) -> Path:
     folder = tmp_path / "vault"
-    _generator().write_vault(folder, count=NOTES)
+    _generator().write_vault(folder, count=NOTES, varied=False)  # the layout edited below
     return folder
 
 
