@@ -6,9 +6,10 @@ of DESIGN.md §2, drawn note by note so that no two notes need share a shape (`v
 bench's vault): headings over a paragraph, questions (「〜とは？」, "What is …?"), `用語：説明`
 lines, bold terms, bullets (with a separator, or a parent over its children), tables, defining
 sentences (`XとはYのことです`, `YをXと呼びます`), term lines over definition lines, deflists,
-and the explicit forms (`::`, multi-line `?` questions and answers); between them sections that
-give no card: meta sections, steps, examples, label lines, links, code, times and URLs. With
-`varied=False` every note has the one fixed layout the cache tests edit line by line.
+`Q:`/`A:` pairs and the explicit forms (`::`, multi-line `?` questions and answers); between
+them sections that give no card: meta sections, steps, examples, label lines, links, code,
+times and URLs. With `varied=False` every note has the one fixed layout the cache tests edit
+line by line.
 
     python bench/generate.py OUT [--notes 2000] [--seed 7] [--fixed]
 
@@ -284,6 +285,11 @@ def _explicit(pairs: list[tuple[str, str]], ja: bool) -> str:
     return f"## {'確認' if ja else 'Review'}\n" + "\n\n".join(blocks) + "\n"
 
 
+def _qa(pairs: list[tuple[str, str]], ja: bool) -> str:
+    blocks = [f"Q: {t}とは？\nA: {d}。" if ja else f"Q: What is {t}?\nA: {d}." for t, d in pairs]
+    return f"## {'Q&A' if ja else 'Questions'}\n" + "\n\n".join(blocks) + "\n"
+
+
 STYLES: tuple[Style, ...] = (
     _heading,
     _question,
@@ -294,6 +300,7 @@ STYLES: tuple[Style, ...] = (
     _sentence,
     _term_lines,
     _explicit,
+    _qa,
 )
 
 
