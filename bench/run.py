@@ -181,17 +181,52 @@ def package_notes(path: Path) -> int:
     return int(count)
 
 
-# Every Japanese definition of the bench vault says this; an edit marks the first one.
-_EDITED = re.compile(r"ごとに設定する(（改訂\d+）)?")
+# Every Japanese definition of the bench vault says 「…ごとに設定する」; an edit turns it into
+# 「…ごとに設定しない」 on one line and back, a real change each time.
+_EDITED = re.compile(r"ごとに設定(する|しない)")
+EDITED_NOTE = "note0000.md"
 
 
-def change_one_note(vault: Path, round_number: int) -> None:
-    """Edit one definition of one note, differently each round (a real change every time)."""
-    note = vault / "note0000.md"
+def _cards_of(note: Path) -> str:
+    done = subprocess.run(
+        [PYTHON, "-m", "notedeck", "extract", str(note), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def card_line(vault: Path) -> int:
+    """The first line of the edited note whose edit changes a card (a line the scorer leaves
+    out would make the "one note changed" rebuild one that writes nothing)."""
+    note = vault / EDITED_NOTE
     text = note.read_text(encoding="utf-8")
-    edited = _EDITED.sub(f"ごとに設定する（改訂{round_number}）", text, count=1)
-    assert edited != text, "the bench note has no definition to edit"
-    note.write_text(edited, encoding="utf-8")
+    before = _cards_of(note)
+    try:
+        for number, line in enumerate(text.split("\n"), 1):
+            if _EDITED.search(line):
+                _edit_line(note, text, number)
+                if _cards_of(note) != before:
+                    return number
+    finally:
+        note.write_text(text, encoding="utf-8")
+    raise SystemExit(f"{note}: no card of it says 「ごとに設定する」 to edit")
+
+
+def _edit_line(note: Path, text: str, number: int) -> None:
+    lines = text.split("\n")
+    flip = {"する": "しない", "しない": "する"}
+    lines[number - 1] = _EDITED.sub(
+        lambda found: "ごとに設定" + flip[found.group(1)], lines[number - 1], count=1
+    )
+    note.write_text("\n".join(lines), encoding="utf-8")
+
+
+def change_one_note(vault: Path, line: int) -> None:
+    """Edit one card's definition on `line` of one note, the other way than last time."""
+    note = vault / EDITED_NOTE
+    _edit_line(note, note.read_text(encoding="utf-8"), line)
 
 
 def cold_start(vault: Path, target: Path) -> None:
@@ -208,7 +243,7 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return info.st_ino, info.st_mtime_ns
 
 
-def watch_latency(vault: Path, target: Path, edits: int, timing: Timing) -> None:
+def watch_latency(vault: Path, target: Path, edits: int, line: int, timing: Timing) -> None:
     """(f): `notedeck watch` on a built vault; for each edit, the seconds from saving the note
     to the package being replaced (a new inode or mtime, polled every millisecond). The next
     edit waits until the rebuild has printed its report (its state and cache are written)."""
@@ -246,10 +281,10 @@ def watch_latency(vault: Path, target: Path, edits: int, timing: Timing) -> None
     try:
         wait(ready.is_set, "start")
         wait(lambda: len(reports) >= 1, "first build")
-        for round_number in range(edits):
+        for _ in range(edits):
             before, built = _stamp(package), len(reports)
             time.sleep(0.3)  # apart from the last rebuild's writes, as a person's saves are
-            change_one_note(vault, 1000 + round_number)
+            change_one_note(vault, line)
             started = time.perf_counter()
             wait(lambda: _stamp(package) != before, "package replaced")  # noqa: B023
             timing.seconds.append(time.perf_counter() - started)
@@ -345,10 +380,11 @@ def main() -> None:
     cards = package_notes(target / f"{vault.name}.apkg")
     for _ in range(runs):
         measure(notedeck, rows["unchanged"])
-    for round_number in range(runs):
-        change_one_note(vault, round_number)
+    line = card_line(vault)
+    for _ in range(runs):
+        change_one_note(vault, line)
         measure(notedeck, rows["one_changed"])
-    watch_latency(vault, target, args.edits, rows["watch"])
+    watch_latency(vault, target, args.edits, line, rows["watch"])
     for name, writer in (
         ("floor", "genanki"),
         ("genanki_decks", "genanki-decks"),
@@ -377,8 +413,9 @@ def main() -> None:
     large_cards = package_notes(large_target / f"{large.name}.apkg")
     for _ in range(runs):
         measure(large_build, rows["large_unchanged"])
-    for round_number in range(runs):
-        change_one_note(large, round_number)
+    large_line = card_line(large)
+    for _ in range(runs):
+        change_one_note(large, large_line)
         measure(large_build, rows["large_one_changed"])
 
     load = [round(x, 2) for x in (*load_before, *os.getloadavg())]
