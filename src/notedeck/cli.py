@@ -475,11 +475,12 @@ def main() -> None:
 def leave(code: object) -> None:
     """End the process with `code` (as `sys.exit` takes it) without tearing the interpreter
     down: freeing every object a build made one by one, which the OS frees at once anyway,
-    was a twentieth of a cold build's time.
+    was a twentieth of a cold build's CPU and 5–7% of a one-note rebuild (py-spy).
 
     Nothing is lost that a normal exit would keep: every file notedeck writes is closed (its
-    bytes handed to the OS) before the command returns, and stdout and stderr are flushed
-    here. When flushing fails (a closed pipe), Python's own exit reports it as usual.
+    bytes handed to the OS) before the command returns, notedeck starts no thread or atexit
+    handler that a normal exit would wait for, and stdout and stderr are flushed here. When
+    flushing fails (a closed pipe), Python's own exit reports it as usual.
     """
     if code is None:
         code = 0
