@@ -142,6 +142,32 @@ def test_the_script_leaves_with_all_its_output_and_exit_code_and_its_files_whole
     assert (missing.returncode, missing.stderr) == (2, "nowhere: no such notes folder or file\n")
 
 
+def test_help_imports_no_pipeline_and_the_library_keeps_its_functions() -> None:
+    """`notedeck --help` imports click and notedeck's settings, not the pipeline (each
+    command imports what it runs); after a command imported `notedeck.build` and
+    `notedeck.extract`, the package's `build` and `extract` are still its functions."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from notedeck.cli import cli; "
+        "cli.main(['--help'], standalone_mode=False); "
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.splitlines()[-1].split())  # after the help text
+    heavy = {"notedeck.build", "notedeck.extract", "notedeck.render", "markdown_it", "yaml"}
+    assert "notedeck.cli" in loaded and not heavy & loaded
+
+    import notedeck
+    from notedeck.build import BuildOptions
+
+    assert callable(notedeck.build) and callable(notedeck.extract)
+    assert not isinstance(notedeck.build, type(sys)) and notedeck.BuildOptions is BuildOptions
+    terms = {card.term for card in notedeck.extract([COLON_NOTE])}
+    assert {term for _, term, _ in COLON_CARDS} <= terms
+
+
 def _note(folder: Path, name: str, content: bytes) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
