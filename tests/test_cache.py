@@ -41,7 +41,7 @@ from notedeck.render import render_card
 from tests.conftest import REPO, run_cli
 
 NOW = 1_700_000_000
-NOTES = 12  # the bench generator's notes: 10 terms each, Japanese and English, in folders
+NOTES = 12  # the bench generator's fixed notes: 10 terms each, Japanese and English, in folders
 CARDS = 120  # the cards the scorer gives them: all 10 of each note
 
 
@@ -57,7 +57,7 @@ def _generator() -> ModuleType:
 @pytest.fixture()
 def vault(tmp_path: Path) -> Path:
     folder = tmp_path / "vault"
-    _generator().write_vault(folder, count=NOTES)
+    _generator().write_vault(folder, count=NOTES, varied=False)  # the layout edited below
     return folder
 
 
@@ -451,8 +451,11 @@ def test_a_card_with_an_image_follows_the_image_not_the_cache(vault: Path, tmp_p
     assert [r[:4] for r in second] == [r[:4] for r in plain]  # all but the mods
 
 
-def test_a_note_saved_again_while_it_is_read_is_not_cached(vault: Path, tmp_path: Path) -> None:
+def test_a_note_saved_again_while_it_is_read_is_cached_as_read_and_read_again_next(
+    vault: Path, tmp_path: Path
+) -> None:
     note = vault / "note0000.md"
+    read = note.read_bytes()
     saved: list[bool] = []
 
     def render_and_save(card: Any) -> Any:
@@ -463,9 +466,44 @@ def test_a_note_saved_again_while_it_is_read_is_not_cached(vault: Path, tmp_path
 
     fresh = cache.load(tmp_path / "out")
     extract_paths([vault], cache=fresh, render=render_and_save, jobs=1)
-    assert saved and fresh.misses == NOTES
-    assert len(fresh.current) == NOTES - 1
-    assert all(e.cards[0].note_path != "note0000.md" for e in fresh.current.values())
+    assert saved and fresh.misses == NOTES and len(fresh.current) == NOTES
+    # The entry is of the bytes that were read (and hashed for its key), not of the save.
+    (entry,) = [e for e in fresh.current.values() if e.cards[0].note_path == "note0000.md"]
+    lines = {card.location.line for card in entry.cards}
+    assert max(lines) <= read.count(b"\n") + 1
+    cache.save(fresh)
+    again = cache.load(tmp_path / "out")
+    extract_paths([vault], cache=again, render=render_card, jobs=1)
+    assert (again.hits, again.misses) == (NOTES - 1, 1)  # the saved version is read now
+
+
+# Lists that the audit hook below adds each opened note's path to, while a test wants them.
+READ_LOG: list[list[str]] = []
+
+
+def _log_note_reads(event: str, args: tuple[Any, ...]) -> None:
+    if event == "open" and READ_LOG and str(args[0]).endswith(".md"):
+        READ_LOG[-1].append(str(args[0]))
+
+
+sys.addaudithook(_log_note_reads)  # a hook cannot be removed: it records only when asked
+
+
+def test_a_build_reads_each_note_once(vault: Path, tmp_path: Path) -> None:
+    opened: list[str] = []
+    READ_LOG.append(opened)
+    try:
+        _build(vault, tmp_path / "out")  # cold: every note read, hashed and extracted
+        cold = sorted(opened)
+        (vault / "note0000.md").write_text("# Late\nLate is a note saved now.\n", "utf-8")
+        opened.clear()
+        _build(vault, tmp_path / "out")
+    finally:
+        READ_LOG.remove(opened)
+    notes = sorted(str(path) for path in vault.rglob("*.md"))
+    assert cold == notes
+    # Only notes whose stat is not known from the last build are read again, once each.
+    assert len(opened) == len(set(opened)) and str(vault / "note0000.md") in opened
 
 
 def test_the_progress_bar_draws_on_a_terminal_only_after_a_moment(

@@ -105,6 +105,72 @@ def test_python_dash_m_runs_the_cli() -> None:
     assert done.stdout.strip() == "notedeck, version 0.1.0"
 
 
+def test_the_script_leaves_with_all_its_output_and_exit_code_and_its_files_whole(
+    tmp_path: Path,
+) -> None:
+    """The script ends with os._exit after flushing (cli.leave): a piped stdout larger than a
+    pipe's buffer arrives whole, exit codes are kept, and the next build finds the cache and
+    state the last one wrote."""
+    import subprocess
+    import sys
+
+    def notedeck(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "notedeck", *args]
+        return subprocess.run(command, capture_output=True, text=True, check=False, cwd=tmp_path)
+
+    notes = tmp_path / "notes"
+    lines = [
+        f"Term{i}: the definition of term number {i}, long enough to fill a pipe."
+        for i in range(900)
+    ]
+    _note(notes, "many.md", "\n".join(lines).encode())
+    shown = notedeck("extract", "notes", "--format", "json")
+    assert shown.returncode == 0, shown.stderr
+    assert len(shown.stdout) > 65536  # more than a pipe holds: flushed at exit, not lost
+    cards = len(json.loads(shown.stdout))  # the whole JSON list, however many cards it has
+    assert cards > 500
+    first = notedeck("build", "notes", "-o", "out")
+    assert first.returncode == 0 and f"({cards} added)" in first.stdout, first.stderr
+    again = notedeck("build", "notes", "-o", "out")
+    assert again.returncode == 0 and f"({cards} unchanged)" in again.stdout, again.stderr
+    assert (tmp_path / "out" / ".notedeck-cache" / "extract.pickle").stat().st_size > 0
+    # Released before leaving: the locks' files are removed (locks.holding), not left behind.
+    assert not (tmp_path / "out" / ".notedeck-cache" / "lock").exists()
+    assert (notes / ".notedeck").is_dir() and not (notes / ".notedeck" / "lock").exists()
+    _note(notes, "bad.md", b"---\ntitle: [unclosed\n---\n# A\ntext\n")
+    checked = notedeck("check", "notes")
+    assert checked.returncode == 1, checked.stderr
+    assert checked.stdout.endswith("0 duplicates, 0 warnings, 1 error\n")
+    missing = notedeck("build", "nowhere")
+    assert (missing.returncode, missing.stderr) == (2, "nowhere: no such notes folder or file\n")
+
+
+def test_help_imports_no_pipeline_and_the_library_keeps_its_functions() -> None:
+    """`notedeck --help` imports click and notedeck's settings, not the pipeline (each
+    command imports what it runs); after a command imported `notedeck.build` and
+    `notedeck.extract`, the package's `build` and `extract` are still its functions."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from notedeck.cli import cli; "
+        "cli.main(['--help'], standalone_mode=False); "
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.splitlines()[-1].split())  # after the help text
+    heavy = {"notedeck.build", "notedeck.extract", "notedeck.render", "markdown_it", "yaml"}
+    assert "notedeck.cli" in loaded and not heavy & loaded
+
+    import notedeck
+    from notedeck.build import BuildOptions
+
+    assert callable(notedeck.build) and callable(notedeck.extract)
+    assert not isinstance(notedeck.build, type(sys)) and notedeck.BuildOptions is BuildOptions
+    terms = {card.term for card in notedeck.extract([COLON_NOTE])}
+    assert {term for _, term, _ in COLON_CARDS} <= terms
+
+
 def _note(folder: Path, name: str, content: bytes) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name

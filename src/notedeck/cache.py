@@ -66,6 +66,8 @@ RACY_NS = 2_000_000_000
 _MEDIA = re.compile(r"!\[|<img", re.IGNORECASE)
 
 Renderer = Callable[["Card"], Any]
+# A note to extract: where it is, its settings, and its bytes when they were read already.
+Job = tuple["NoteFile", "Config", bytes | None]
 
 
 @dataclass(frozen=True)
@@ -280,8 +282,9 @@ def save(cache: Cache) -> None:
         pass
 
 
-def content_digest(cache: Cache, path: Path, racy_after: int) -> bytes | None:
-    """The SHA-256 of a note's bytes for its cache key; None when it is unreadable or not a
+def content_digest(cache: Cache, path: Path, racy_after: int) -> tuple[bytes, bytes | None] | None:
+    """The SHA-256 of a note's bytes for its cache key, and the bytes when they were read
+    for it (extraction reads those, not the file again); None when it is unreadable or not a
     regular file (extraction reports why).
 
     Taken from the last build without reading the note when the note's stat is the one
@@ -300,21 +303,15 @@ def content_digest(cache: Cache, path: Path, racy_after: int) -> bytes | None:
     known = cache.stats.get(shown)
     if known is not None and known[0] == stamp:
         cache.next_stats[shown] = known
-        return known[1]
-    digest = _read_digest(path)
-    if digest is None:
-        return None
-    if info.st_mtime_ns < racy_after and info.st_ctime_ns < racy_after:
-        cache.next_stats[shown] = (stamp, digest)
-    return digest
-
-
-def _read_digest(path: Path) -> bytes | None:
-    """The SHA-256 of a note's bytes as they are now; None when unreadable."""
+        return known[1], None
     try:
-        return hashlib.sha256(read_note_bytes(path)).digest()
+        content = read_note_bytes(path)
     except OSError:
         return None
+    digest = hashlib.sha256(content).digest()
+    if info.st_mtime_ns < racy_after and info.st_ctime_ns < racy_after:
+        cache.next_stats[shown] = (stamp, digest)
+    return digest, content
 
 
 def render_unless_media(card: Card, render: Renderer) -> Any:
@@ -325,13 +322,18 @@ def render_unless_media(card: Card, render: Renderer) -> Any:
 
 
 def extract_one(
-    note_file: NoteFile, config: Config, render: Renderer | None, decisions: bool = True
+    note_file: NoteFile,
+    config: Config,
+    render: Renderer | None,
+    decisions: bool = True,
+    content: bytes | None = None,
 ) -> FileResult:
-    """Extract one note (and render its cards), with its decisions when asked."""
+    """Extract one note (and render its cards), with its decisions when asked; from
+    `content` when its bytes were read already."""
     from .extract import Extraction, extract_file
 
     part = Extraction()
-    extract_file(note_file, config, part)
+    extract_file(note_file, config, part, content)
     rendered = facts = None
     if render is not None:
         from .identity import card_facts  # identity imports extract, which imports this module
@@ -364,46 +366,49 @@ def file_results(
 ) -> list[FileResult]:
     """The result of each (note, settings) in order: from the cache where the note is
     unchanged, else extracted (over a process pool when there are many), and noted in the
-    cache's `current` entries."""
+    cache's `current` entries.
+
+    Each note is read once: the bytes hashed for its key are the bytes extracted, so the
+    entry saved under that key is always of those bytes, even when the note is saved again
+    meanwhile (its new stat then tells the next build to read it again)."""
     found: list[FileResult | None] = [None] * len(work)
-    todo: list[int] = []
+    todo: list[tuple[int, bytes | None]] = []  # (index, the note's bytes when read already)
     keys: dict[int, str] = {}
     racy_after = time.time_ns() - RACY_NS  # before any stat is taken
     for index, (note_file, config) in enumerate(work):
-        digest = content_digest(cache, note_file.path, racy_after) if cache is not None else None
-        if cache is None or digest is None:
-            todo.append(index)
+        known = content_digest(cache, note_file.path, racy_after) if cache is not None else None
+        if cache is None or known is None:
+            todo.append((index, None))
             continue
+        digest, content = known
         key = entry_key(digest, note_file, config)
         hit = cache.previous.get(key)
         if hit is None:
-            todo.append(index)
+            todo.append((index, content))
             keys[index] = key
             continue
         found[index] = cache.current[key] = hit
         cache.hits += 1
     workers = worker_count(jobs, len(todo))
     extracted = extract_many(
-        [work[i] for i in todo], render, workers, progress, decisions=cache is None
+        [(*work[i], content) for i, content in todo],
+        render,
+        workers,
+        progress,
+        decisions=cache is None,
     )
-    for index, result in zip(todo, extracted, strict=True):
+    for (index, _), result in zip(todo, extracted, strict=True):
         found[index] = result
         if cache is not None and index in keys:
             cache.misses += 1
-            # A note saved again while it was being read: what was read may be either version.
-            note_file, config = work[index]
-            digest = _read_digest(note_file.path)
-            if digest is not None and entry_key(digest, note_file, config) == keys[index]:
-                cache.current[keys[index]] = result
-            else:  # nor is the stat recorded for it: the next build reads the note again
-                cache.next_stats.pop(str(note_file.path), None)
+            cache.current[keys[index]] = result
     return [result for result in found if result is not None]
 
 
 def _extract_batch(
-    batch: Sequence[tuple[NoteFile, Config]], render: Renderer | None, decisions: bool
+    batch: Sequence[Job], render: Renderer | None, decisions: bool
 ) -> list[FileResult]:
-    return [extract_one(note_file, config, render, decisions) for note_file, config in batch]
+    return [extract_one(n, c, render, decisions, content) for n, c, content in batch]
 
 
 def worker_count(jobs: int | None, notes: int) -> int:
@@ -425,19 +430,20 @@ def worker_count(jobs: int | None, notes: int) -> int:
 
 
 def extract_many(
-    work: Sequence[tuple[NoteFile, Config]],
+    work: Sequence[Job],
     render: Renderer | None,
     workers: int,
     progress: Progress | None = None,
     *,
     decisions: bool = True,
 ) -> Iterator[FileResult]:
-    """Extract each (note, settings) in order, over `workers` processes when more than one."""
+    """Extract each (note, settings, bytes or None) in order, over `workers` processes when
+    more than one."""
     total = len(work)
     if workers <= 1:
-        for done, (note_file, config) in enumerate(work, 1):
+        for done, (note_file, config, content) in enumerate(work, 1):
             with within_note(progress, note_file.path):
-                result = extract_one(note_file, config, render, decisions)
+                result = extract_one(note_file, config, render, decisions, content)
             yield result
             if progress is not None:
                 progress(done, total)

@@ -11,12 +11,13 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from .errors import Diagnostic, UsageProblem, error, warning
 from .names import name_text
+
+if TYPE_CHECKING:
+    import yaml
 
 CONFIG_NAME = "notedeck.yaml"
 
@@ -197,6 +198,8 @@ def load_config_file(root: Path) -> tuple[dict[str, Any], Path | None]:
     path = root / CONFIG_NAME
     if not path.is_file():
         return {}, None
+    import yaml  # here: `notedeck --help` reads no settings
+
     shown = str(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -226,6 +229,8 @@ def load_config_file(root: Path) -> tuple[dict[str, Any], Path | None]:
 def _key_lines(node: yaml.Node | None, shown: str) -> tuple[dict[str, int], list[Diagnostic]]:
     """The line of each top-level key (and of each entry of a list or mapping under it, as
     `key[index]` and `key.name`), and an error for a key written twice."""
+    import yaml
+
     lines: dict[str, int] = {}
     problems: list[Diagnostic] = []
     if not isinstance(node, yaml.MappingNode):

@@ -144,9 +144,11 @@ def extract_paths(
     return result
 
 
-def extract_file(note_file: NoteFile, base: Config, result: Extraction) -> None:
-    """Extract one file into `result`."""
-    source, diagnostics = read_source(note_file)
+def extract_file(
+    note_file: NoteFile, base: Config, result: Extraction, content: bytes | None = None
+) -> None:
+    """Extract one file into `result` (from `content` when its bytes were read already)."""
+    source, diagnostics = read_source(note_file, content)
     result.diagnostics.extend(diagnostics)
     if source is None:
         return

@@ -208,11 +208,14 @@ def read_note_bytes(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def read_source(note: NoteFile) -> tuple[Source | None, list[Diagnostic]]:
-    """Read and decode one note; an unreadable or binary file gives an error, not a Source."""
+def read_source(
+    note: NoteFile, content: bytes | None = None
+) -> tuple[Source | None, list[Diagnostic]]:
+    """Read and decode one note (its bytes are `content` when given: read already); an
+    unreadable or binary file gives an error, not a Source."""
     shown = note.display
     try:
-        raw = read_note_bytes(note.path)
+        raw = read_note_bytes(note.path) if content is None else content
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return None, [error(shown, 1, f"cannot read the file: {reason}")]
