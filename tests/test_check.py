@@ -163,8 +163,8 @@ def test_check_command_is_plain_in_a_pipe(notes: Path) -> None:
         "  15  card       スナップショット → ある時点のディスクの状態をそのまま写し取ったもの。"
         "  (colon)",
         # `- Object storage - see above`: no card of its own (line 14 has the term)
-        "  16  skip       'Object storage' (dash) is no card: p=0.24 < 0.25 (term_within_limits "
-        "+1.5, sep=- +1.5, def_script=en -1.0)",
+        "  16  skip       'Object storage' (dash) is no card: p=0.24 < 0.25 (sep=- +1.5, "
+        "term_within_limits +1.5, def_script=en -1.0)",
     ]
     assert [line for line in lines if line in expected] == expected
     assert lines[-1].startswith("3 cards in 2 notes, ")

@@ -467,6 +467,41 @@ _CALLED_CLOSE = re.compile(r"^\s*と(?:呼|よ)[ぶびばんぼ]|^\s*と(?:い|�
 _ENUMERATOR = re.compile(r"^\s*(?:[①-⑳]|\d[.)）])")
 
 
+# `左の部を純資産といい、右の部を負債という。`: one sentence naming two terms
+_NAMING_JOINT = re.compile(r"(と(?:いい|言い|呼び|よび))[、，,]")
+
+
+_NAMING_END = re.compile(r"(?:という|と呼ぶ|と呼ばれる)(?=[。.]?$)")
+_NAMING_ELIDED = re.compile(
+    r"(を[^、。を]{1,20})[、，](?=[^。]*を[^、。]+(?:という|と呼ぶ|と呼ばれる)[。.]?$)"
+)
+
+
+def _clauses(sentence: str) -> list[str]:
+    """A sentence cut after each `…をXといい、`, each clause ending as a sentence would."""
+    if "、" not in sentence and "，" not in sentence and "," not in sentence:
+        return [sentence]
+    parts = _NAMING_JOINT.split(sentence)
+    clauses = []
+    for index in range(0, len(parts) - 1, 2):
+        joint = parts[index + 1]
+        closing = "という" if joint.endswith(("いい", "言い")) else "と呼ぶ"
+        clauses.append(parts[index] + closing + "。")
+    clauses.append(parts[-1])
+    # `右上の部を他人資本、右下の部を自己資本という`: the first naming's verb left out
+    found = []
+    for clause in clauses:
+        verb = _NAMING_END.search(clause)
+        if not verb:
+            found.append(clause)
+            continue
+        pieces = _NAMING_ELIDED.split(clause)
+        for index in range(0, len(pieces) - 1, 2):
+            found.append(pieces[index] + pieces[index + 1] + verb.group(0) + "。")
+        found.append(pieces[-1])
+    return [clause for clause in found if clause.strip()]
+
+
 _THIS_CALLED = re.compile(
     r"^(?:これ|それ|このこと|この\S{1,6})を[「『]?(?P<term>[^「」『』、。]{1,30}?)[」』]?と(?:いう|言う|呼ぶ|呼びます|いいます)"
 )
@@ -496,14 +531,36 @@ def _called_lines(found: Sequence[Unit]) -> Iterator[Proposal]:
             above -= 1
 
 
+# `=> これがページイン` under the sentence that says what happens: that sentence defines it
+_THIS_IS = re.compile(
+    r"^(?:=>|→|->|⇒)?\s*(?:これ|それ)が[「『]?(?P<term>[^「」『』、。\s]{1,30}?)[」』]?"
+    r"(?:です|だ|となる|になる)?[。.]?$"
+)
+
+
+def _this_is_lines(found: Sequence[Unit]) -> Iterator[Proposal]:
+    """A line `これがX` naming what the line above it described."""
+    for position, unit in enumerate(found):
+        if position == 0 or unit.form not in ("para", "item"):
+            continue
+        named = _THIS_IS.match(_text(unit))
+        if named:
+            above = sentences(_text(found[position - 1]))
+            if above:
+                yield Proposal(
+                    named.group("term"), above[-1], unit.line, "sentence", unit, pattern="kore"
+                )
+
+
 def sentence(section: Section, found: Sequence[Unit]) -> Iterator[Proposal]:
     """A sentence that defines: `XとはYのこと`, `YをXと呼ぶ`, `Xは、Y`, `X is a Y`."""
     yield from _called_lines(found)
+    yield from _this_is_lines(found)
     for unit in found:
         if unit.form not in ("para", "item", "cont"):
             continue
         text = _text(unit)
-        said_all = sentences(text)
+        said_all = [clause for said in sentences(text) for clause in _clauses(said)]
         for position, said in enumerate(said_all):
             if position and _THIS_CALLED.match(said):
                 # `…確かめる。これを検査という。`: the sentence before says what it is.
