@@ -132,7 +132,7 @@ def test_check_says_why_a_terse_item_is_no_card() -> None:
     assert float(found[1]) < 0.25
     features = dict(share.rsplit(" ", 1) for share in found[2].split(", "))
     assert len(features) == 3
-    assert features["pattern=terse"] == "+1.0"
+    assert features["pattern=terse"].startswith("+")  # its weight moves with `make train`
     assert all(re.fullmatch(r"[+-]\d\.\d", weight) for weight in features.values())
     cards = [c for c in result.cards if c.location.line == 50]
     assert [(c.term, c.kind) for c in cards] == [("boot loader", "sentence")]
