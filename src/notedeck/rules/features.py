@@ -119,6 +119,10 @@ _RULE = re.compile(
     r"|べき|必要がある|なければならない|してはいけない|しないこと",
     re.IGNORECASE,
 )
+_JA_PARTICLE_START = re.compile(r"^[のにをがはでへもと](?![\u3041-\u309f]{2})")
+_EN_MODAL_START = re.compile(
+    r"^(?:can|could|will|would|may|might|must|should|cannot|can't|won't)\b", re.IGNORECASE
+)
 _LABEL = re.compile(
     r"^(?:注意|注意点|補足|メモ|備考|ヒント|警告|tips?|notes?|warning|caution|important|hint|remark|nb)$",
     re.IGNORECASE,
@@ -259,6 +263,8 @@ def _definition_features(definition: str) -> tuple[tuple[str, float], ...]:
     if script == "ja":
         found["def_ja_defining"] = 1.0 if _JA_DEFINING.search(text) else 0.0
         found["def_ja_noun_end"] = 1.0 if _JA_NOUN_END.search(said[0] if said else text) else 0.0
+        # `Direct Connect` / `の追加機能として…`: the line was cut inside a phrase
+        found["def_ja_particle_start"] = 1.0 if _JA_PARTICLE_START.match(text) else 0.0
         found["def_ja_verb_end"] = 1.0 if _JA_VERB_END.search(text.rstrip("。.")) else 0.0
     elif script == "en":
         found["def_en_defining"] = 1.0 if _EN_DEFINING.search(text) else 0.0
@@ -266,6 +272,8 @@ def _definition_features(definition: str) -> tuple[tuple[str, float], ...]:
         found["def_verb_start"] = 1.0 if _EN_VERB_START.match(text) else 0.0
         found["def_lower_start"] = 1.0 if text[:1].islower() else 0.0
         found["def_pronoun_start"] = 1.0 if _EN_PRONOUN_START.match(text) else 0.0
+        # `kubectl get` / `can only show one resource`: what it can do, not what it is
+        found["def_modal_start"] = 1.0 if _EN_MODAL_START.match(text) else 0.0
     found["def_first_person"] = 1.0 if _FIRST_PERSON.search(text) else 0.0
     found["def_cue_opinion"] = 1.0 if _OPINION.search(text) else 0.0
     found["def_cue_example"] = 1.0 if _EXAMPLE.search(text[:30]) else 0.0
