@@ -260,9 +260,18 @@ def propose_note(note: Note, cfg: Config) -> _Walk:
             walk.proposed.append(Proposed(proposal, found, topic, fit))
     if walk.proposed:
         told = note_features(inline.body)
-        for proposed in walk.proposed:
-            if proposed.fits:
-                proposed.features.update(told)
+        fitting = [p for p in walk.proposed if p.fits]
+        # a term the note comes back to (proposed on other lines too) is one it is about
+        lines_of: dict[str, set[int]] = {}
+        for proposed in fitting:
+            lines_of.setdefault(normalise_term(proposed.proposal.term), set()).add(
+                proposed.proposal.line
+            )
+        for proposed in fitting:
+            proposed.features.update(told)
+            again = len(lines_of[normalise_term(proposed.proposal.term)]) - 1
+            if again:
+                proposed.features["term_again"] = min(again, 3) / 3
     return walk
 
 
