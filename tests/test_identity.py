@@ -117,7 +117,9 @@ def test_two_roots_with_the_same_file_and_term_fail_the_build_and_write_nothing(
 ) -> None:
     for root in ("a", "b"):
         (tmp_path / root).mkdir()
-        (tmp_path / root / "same.md").write_text("Port: a number\n", encoding="utf-8")
+        (tmp_path / root / "same.md").write_text(
+            "Port: the number that names a service on a host\n", encoding="utf-8"
+        )
     out = tmp_path / "out"
     result = run_cli("build", str(tmp_path / "a"), str(tmp_path / "b"), "-o", str(out))
     assert result.exit_code == 1
