@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -260,16 +261,14 @@ def propose_note(note: Note, cfg: Config) -> _Walk:
             walk.proposed.append(Proposed(proposal, found, topic, fit))
     if walk.proposed:
         told = note_features(inline.body)
-        fitting = [p for p in walk.proposed if p.fits]
+        fitting = [(p, normalise_term(p.proposal.term)) for p in walk.proposed if p.fits]
         # a term the note comes back to (proposed on other lines too) is one it is about
         lines_of: dict[str, set[int]] = {}
-        for proposed in fitting:
-            lines_of.setdefault(normalise_term(proposed.proposal.term), set()).add(
-                proposed.proposal.line
-            )
-        for proposed in fitting:
+        for proposed, term in fitting:
+            lines_of.setdefault(term, set()).add(proposed.proposal.line)
+        for proposed, term in fitting:
             proposed.features.update(told)
-            again = len(lines_of[normalise_term(proposed.proposal.term)]) - 1
+            again = len(lines_of[term]) - 1
             if again:
                 proposed.features["term_again"] = min(again, 3) / 3
     return walk
@@ -555,31 +554,45 @@ def _headings_given_way(
     of defined items is a container (`## コマンド` over `- git init - 初期化`), and a heading
     whose body defines its term again with more (`## RDS` over `**RDS**(Amazon Relational
     Database Service)は、…`) leaves the card to that line."""
-    body_cards = sorted(
-        ((c, t) for c, t in ranked if not c.own_heading and c.kind != "explicit"),
-        key=lambda found: found[0].line,
-    )
-    if not body_cards:
+    body = [(c, t) for c, t in ranked if not c.own_heading and c.kind != "explicit"]
+    if not body:
         return {}
+    # Body cards by line (a heading's body is a few lines) and, by topic, the lines of the
+    # item cards: looked up per heading, not scanned (a note may hold 100,000 headings).
+    by_line: dict[int, list[tuple[Candidate, tuple[str, ...]]]] = {}
+    item_lines: dict[tuple[str, ...], list[int]] = {}
+    for card, topic in sorted(body, key=lambda found: found[0].line):
+        by_line.setdefault(card.line, []).append((card, topic))
+        if card.kind in _ITEM_KINDS:
+            item_lines.setdefault(topic, []).append(card.line)
     given: dict[int, Candidate] = {}
     for heading, _ in ranked:
         if not heading.own_heading or heading.kind != "heading":
             continue
         term = normalise_term(heading.term)
-        for card, topic in body_cards:
-            if not heading.line < card.line <= max(heading.line, heading.last_line):
-                continue
-            if normalise_term(card.term) == term:
-                continue  # the same term: ranking decides (a heading outranks its sentence)
-            items = [
-                other
-                for other, under in body_cards
-                if under == topic and other.kind in _ITEM_KINDS and other.line > heading.line
-            ]
-            if _same_term(card.term, heading.term) or (card.kind in _ITEM_KINDS and len(items) > 1):
-                given[id(heading)] = card
+        for line in range(heading.line + 1, max(heading.line, heading.last_line) + 1):
+            found = next(_giving_way(heading, term, by_line.get(line, []), item_lines), None)
+            if found is not None:
+                given[id(heading)] = found
                 break
     return given
+
+
+def _giving_way(
+    heading: Candidate,
+    term: str,
+    cards: list[tuple[Candidate, tuple[str, ...]]],
+    item_lines: dict[tuple[str, ...], list[int]],
+) -> Iterator[Candidate]:
+    """The cards of one body line a heading gives way to: its term said again with more, or
+    one of two or more defined items under it."""
+    for card, topic in cards:
+        if normalise_term(card.term) == term:
+            continue  # the same term: ranking decides (a heading outranks its sentence)
+        lines = item_lines.get(topic, [])
+        items = len(lines) - bisect.bisect_right(lines, heading.line)
+        if _same_term(card.term, heading.term) or (card.kind in _ITEM_KINDS and items > 1):
+            yield card
 
 
 def _same_term(one: str, other: str) -> bool:

@@ -99,7 +99,6 @@ _PROPERTY = re.compile(
     r"|features?|characteristics|properties|differences?|limitations?|rules?)",
     re.IGNORECASE,
 )
-# An aside's label (`## 注意`, `Note:`, `**Tip**`): it names no term.
 # `3日目`, `第2章`, `chapter 4`, `Week 3`: a part of the note or the course, not a term
 _COUNTED = re.compile(
     r"第?[0-9０-９]+\s*(?:日目|章|節|回目?|週目?|限目?|部)"
@@ -123,6 +122,7 @@ _JA_PARTICLE_START = re.compile(r"^[のにをがはでへもと](?![\u3041-\u309
 _EN_MODAL_START = re.compile(
     r"^(?:can|could|will|would|may|might|must|should|cannot|can't|won't)\b", re.IGNORECASE
 )
+# An aside's label (`## 注意`, `Note:`, `**Tip**`): it names no term.
 _LABEL = re.compile(
     r"^(?:注意|注意点|補足|メモ|備考|ヒント|警告|tips?|notes?|warning|caution|important|hint|remark|nb)$",
     re.IGNORECASE,
