@@ -15,11 +15,10 @@ import contextlib
 import errno
 import os
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .leftovers import temp_prefix
+from .output import scratch_beside
 
 
 class NotCommitted(OSError):
@@ -41,16 +40,12 @@ class Staging:
 
     def scratch(self, target: Path) -> Path:
         """A new empty temporary file beside `target`, to be written and then renamed onto
-        it by `commit` (named as output.replacing names its temporary files). OSError when
+        it by `commit` (output.scratch_beside, as output.replacing). OSError when
         a folder is in the target's place: a rename could not replace it."""
         _not_a_folder(target)
-        # The name carries this process's ID: a later build removes it once the process is
-        # gone (see leftovers.py).
-        prefix = temp_prefix(f".{target.name}.")
-        handle, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=target.parent)
-        os.close(handle)
-        self.files.append((target, Path(name)))
-        return Path(name)
+        scratch = scratch_beside(target)
+        self.files.append((target, scratch))
+        return scratch
 
     @property
     def targets(self) -> list[Path]:

@@ -20,15 +20,21 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
+def scratch_beside(path: Path) -> Path:
+    """A new empty temporary file beside `path`, named `.<name>.<pid>-….tmp`: the name carries
+    this process's ID, so that a later build removes it once the process is gone."""
+    handle, temp = tempfile.mkstemp(
+        prefix=temp_prefix(f".{path.name}."), suffix=".tmp", dir=path.parent
+    )
+    os.close(handle)
+    return Path(temp)
+
+
 @contextmanager
 def replacing(path: Path) -> Iterator[Path]:
     """A temporary path beside `path` to write; on success it replaces `path` (with the mode a
     new file gets, not mkstemp's 0600), on any failure it is removed and `path` is untouched."""
-    # The name carries this process's ID: a later build removes it once the process is gone.
-    prefix = temp_prefix(f".{path.name}.")
-    handle, temp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    scratch = Path(temp)
+    scratch = scratch_beside(path)
     try:
         yield scratch
         os.chmod(scratch, _default_mode())
